@@ -1,0 +1,113 @@
+/**
+ * The one interface every payment channel adapter implements (Alipay-style sandbox, a real Alipay or
+ * WeChat Pay account). Workflows never see it: activities call it through a registry of channel accounts.
+ *
+ * Money crosses this port as integer minor units plus currency; adapters convert to the channel's own
+ * format (e.g. yuan strings with two decimals) with integer arithmetic only.
+ * Every call carries our own idempotency key (outTradeNo / outRequestNo), so a retried call is re-entrant.
+ * Adapters never throw for a business answer: a timeout, a transport error or a channel "system error"
+ * is reported as an UNKNOWN outcome, because the trade may or may not exist at the channel.
+ */
+
+export interface PayRequest {
+  /** Our trade number for this attempt (`<paymentId>-<attemptNo>`): the channel's idempotency key. */
+  outTradeNo: string;
+  amount: number;
+  currency: string;
+  subject: string;
+  /** Absolute expiry (the order deadline): the channel must close the trade at this moment. */
+  expiresAt: Date;
+  /** Payment method; `token` selects the sandbox behaviour (contract section 4). */
+  method?: { type: string; brand?: string; token?: string };
+}
+
+export type NextAction = { type: 'redirect' | 'qr_code'; url: string };
+
+export type PayResult =
+  /** The channel accepted the trade; the buyer has still to pay (notify or query will tell). */
+  | { outcome: 'PENDING'; channelTradeNo: string | null; nextAction: NextAction | null }
+  /** Paid synchronously. */
+  | { outcome: 'PAID'; channelTradeNo: string; paidAt: Date | null }
+  /** Refused. `retryable` means the same request may succeed later or at another channel. */
+  | { outcome: 'DECLINED'; code: string; message: string; retryable: boolean }
+  /** Timeout, transport error, system error: the trade may exist. Resolve by query, never by guessing. */
+  | { outcome: 'UNKNOWN'; code: string; message: string };
+
+export type QueryResult =
+  | { status: 'WAIT_BUYER_PAY'; channelTradeNo: string | null }
+  | { status: 'PAID'; channelTradeNo: string; amount: number; paidAt: Date | null }
+  | { status: 'CLOSED'; channelTradeNo: string | null }
+  | { status: 'NOT_FOUND' }
+  | { status: 'UNKNOWN'; code: string; message: string };
+
+export type CloseResult =
+  | { outcome: 'CLOSED' }
+  /** The channel has no such trade (never created, e.g. a pay call that never arrived): nothing to close. */
+  | { outcome: 'NOT_FOUND' }
+  /** The buyer paid before the close: the payment succeeded inside its window. */
+  | { outcome: 'ALREADY_PAID'; channelTradeNo: string; paidAt: Date | null }
+  | { outcome: 'UNKNOWN'; code: string; message: string };
+
+export type CancelResult =
+  /** Reversed: `action` says whether the channel closed an unpaid trade or refunded a paid one. */
+  | { outcome: 'REVERSED'; action: 'CLOSED' | 'REFUNDED' | 'NONE' }
+  | { outcome: 'UNKNOWN'; code: string; message: string };
+
+export interface RefundRequest {
+  outTradeNo: string;
+  /** Our refund request number: always the same one for one refund, so a retry never pays out twice. */
+  outRequestNo: string;
+  amount: number;
+  currency: string;
+  reason?: string;
+}
+
+export type RefundResult =
+  | { outcome: 'SUCCEEDED'; refundedAt: Date | null }
+  | { outcome: 'PROCESSING' }
+  | { outcome: 'FAILED'; code: string; message: string; retryable: boolean }
+  | { outcome: 'UNKNOWN'; code: string; message: string };
+
+export type RefundQueryResult =
+  | { status: 'SUCCEEDED'; amount: number; refundedAt: Date | null }
+  | { status: 'PROCESSING' }
+  | { status: 'NOT_FOUND' }
+  | { status: 'UNKNOWN'; code: string; message: string };
+
+export interface BillRow {
+  channelTradeNo: string;
+  outTradeNo: string;
+  /** PAYMENT or REFUND. */
+  type: 'PAYMENT' | 'REFUND';
+  outRequestNo: string | null;
+  amount: number;
+  currency: string;
+  at: Date;
+}
+
+/** A channel notification after verification: what the notify endpoint records and signals. */
+export type NotifyVerification =
+  | {
+      ok: true;
+      notifyId: string;
+      outTradeNo: string;
+      channelTradeNo: string;
+      tradeStatus: 'WAIT_BUYER_PAY' | 'PAID' | 'CLOSED' | 'FINISHED';
+      amount: number;
+      paidAt: Date | null;
+    }
+  | { ok: false; notifyId: string | null; outTradeNo: string | null; reason: string };
+
+export interface ChannelPort {
+  /** The channel account name, e.g. `sandbox`, `sandbox_backup`. */
+  readonly name: string;
+  pay(req: PayRequest): Promise<PayResult>;
+  query(outTradeNo: string): Promise<QueryResult>;
+  close(outTradeNo: string): Promise<CloseResult>;
+  cancel(outTradeNo: string): Promise<CancelResult>;
+  refund(req: RefundRequest): Promise<RefundResult>;
+  refundQuery(outTradeNo: string, outRequestNo: string): Promise<RefundQueryResult>;
+  bill(billDate: string): Promise<BillRow[]>;
+  /** Parses and verifies a notification in the channel's own format (form fields for Alipay style). */
+  verifyNotify(fields: Record<string, string>): NotifyVerification;
+}
