@@ -6,7 +6,10 @@
  * format (e.g. yuan strings with two decimals) with integer arithmetic only.
  * Every call carries our own idempotency key (outTradeNo / outRequestNo), so a retried call is re-entrant.
  * Adapters never throw for a business answer: a timeout, a transport error or a channel "system error"
- * is reported as an UNKNOWN outcome, because the trade may or may not exist at the channel.
+ * is reported as an UNKNOWN outcome, because the trade may or may not exist at the channel. The one
+ * exception: a pay (or refund) the channel answered with a retryable system error, after which the
+ * adapter asked the channel and it has no such trade (or refund), is a retryable DECLINED (FAILED):
+ * the channel definitively refused, and nothing exists that could still succeed.
  */
 
 export interface PayRequest {

@@ -1,0 +1,30 @@
+import { AlipayChannel } from './alipay/alipay-channel';
+import type { ChannelAccountConfig } from './channel-config';
+import type { ChannelPort } from './channel-port';
+
+/** The configured channel accounts by name; activities and the notify endpoint look them up here. */
+export interface ChannelRegistry {
+  /** Throws for a name that is not configured: a payment routed there is a configuration bug. */
+  get(name: string): ChannelPort;
+  has(name: string): boolean;
+  names(): string[];
+}
+
+export function createChannelRegistry(accounts: ChannelAccountConfig[]): ChannelRegistry {
+  const channels = new Map<string, ChannelPort>();
+  for (const account of accounts) {
+    if (channels.has(account.name)) throw new Error(`duplicate channel account name: ${account.name}`);
+    // Alipay is the only kind today; a second one (e.g. WeChat Pay) adds a branch on account.kind here.
+    channels.set(account.name, new AlipayChannel(account));
+  }
+  return {
+    get(name) {
+      const channel = channels.get(name);
+      if (!channel)
+        throw new Error(`unknown channel account: ${name} (configured: ${[...channels.keys()].join(', ')})`);
+      return channel;
+    },
+    has: (name) => channels.has(name),
+    names: () => [...channels.keys()],
+  };
+}

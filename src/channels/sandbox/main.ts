@@ -1,0 +1,30 @@
+import { startSandboxServer } from './sandbox-server';
+
+/** `tsx src/channels/sandbox/main.ts`: the sandbox channel on its own port until SIGINT/SIGTERM. */
+async function main(): Promise<void> {
+  const scale = process.env.SANDBOX_NOTIFY_SCALE;
+  const server = await startSandboxServer({
+    port: Number(process.env.SANDBOX_PORT ?? 3100),
+    host: process.env.SANDBOX_HOST ?? '127.0.0.1',
+    dataDir: process.env.DATA_DIR ?? '.data',
+    notifyScheduleScale: scale === undefined ? 1 : Number(scale),
+    log: true,
+  });
+  console.log(`sandbox channel listening on ${server.url}`);
+  const stop = (): void => {
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,37 @@
+import { parseChannelAccounts, type ChannelAccountConfig } from '../channel-config';
+import { SANDBOX_ACCOUNT_NAMES, loadOrCreateSandboxKeys } from './sandbox-keys';
+
+/**
+ * Below the sandbox's slow-answer delay (5 s) by more than the SDK's HTTP client's timeout slack (its
+ * header timeout ticks about once a second), so `sim_timeout_then_success` surely times out.
+ */
+const DEFAULT_SANDBOX_TIMEOUT_MS = 3000;
+
+/**
+ * The service's configuration for the two sandbox accounts, built from the keys in the data folder:
+ * exactly what a real Alipay account would need, pointed at the sandbox.
+ */
+export function sandboxAccountConfigs(opts: {
+  sandboxUrl: string;
+  notifyBaseUrl: string;
+  dataDir: string;
+  timeoutMs?: number;
+}): ChannelAccountConfig[] {
+  const sandboxUrl = opts.sandboxUrl.replace(/\/+$/, '');
+  const notifyBaseUrl = opts.notifyBaseUrl.replace(/\/+$/, '');
+  return parseChannelAccounts(
+    SANDBOX_ACCOUNT_NAMES.map((name) => {
+      const keys = loadOrCreateSandboxKeys(opts.dataDir, name);
+      return {
+        name,
+        kind: 'alipay',
+        gatewayUrl: `${sandboxUrl}/gateway.do`,
+        appId: keys.appId,
+        notifyUrl: `${notifyBaseUrl}/v1/channels/${name}/notify`,
+        timeoutMs: opts.timeoutMs ?? DEFAULT_SANDBOX_TIMEOUT_MS,
+        appPrivateKey: keys.appPrivateKeyPem,
+        alipayPublicKey: keys.channelPublicKeyPem,
+      };
+    }),
+  );
+}

@@ -1,0 +1,83 @@
+import type { AddressInfo } from 'node:net';
+import formbody from '@fastify/formbody';
+import fastify from 'fastify';
+import { registerGatewayRoute } from './gateway-route';
+import { SandboxNotifier } from './sandbox-notifier';
+import {
+  SANDBOX_ACCOUNT_NAMES,
+  loadOrCreateSandboxKeys,
+  type SandboxAccountName,
+  type SandboxKeys,
+} from './sandbox-keys';
+import { SandboxScheduler } from './sandbox-scheduler';
+import { registerSimRoutes } from './sim-routes';
+import { TradeBook } from './trade-book';
+
+export interface SandboxServerOptions {
+  /** 0 picks a free port (tests). Default 3100. */
+  port?: number;
+  host?: string;
+  /** Where the account keys live (`<dataDir>/sandbox-keys`). */
+  dataDir: string;
+  /** Multiplies Alipay's notify retry schedule (4m … 15h); e.g. 0.0001 turns 4 minutes into 24 ms. */
+  notifyScheduleScale?: number;
+  /** How long after the trade's creation the simulated buyer pays. Default 200 ms. */
+  payDelayMs?: number;
+  /** How long sim_timeout_then_success holds the pay answer back. Default 5 s. */
+  timeoutDelayMs?: number;
+  log?: boolean;
+}
+
+export interface SandboxServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  accounts: Record<
+    SandboxAccountName,
+    { appId: string; appPublicKeyPem: string; appPrivateKeyPem: string; channelPublicKeyPem: string }
+  >;
+}
+
+/** Starts the Alipay-style sandbox channel: a real HTTP server with in-memory trades. */
+export async function startSandboxServer(opts: SandboxServerOptions): Promise<SandboxServer> {
+  const keys = Object.fromEntries(
+    SANDBOX_ACCOUNT_NAMES.map((name) => [name, loadOrCreateSandboxKeys(opts.dataDir, name)]),
+  ) as Record<SandboxAccountName, SandboxKeys>;
+  const scheduler = new SandboxScheduler();
+  // Closing destroys keep-alive and held-back connections instead of waiting for them.
+  const app = fastify({ logger: opts.log ?? false, forceCloseConnections: true });
+  const notifier = new SandboxNotifier({
+    scheduler,
+    scheduleScale: opts.notifyScheduleScale ?? 1,
+    keys,
+    log: (message) => app.log.info(message),
+  });
+  const book = new TradeBook(scheduler, opts.payDelayMs ?? 200, (trade, change) =>
+    notifier.notify(trade, change),
+  );
+  const timeoutDelayMs = opts.timeoutDelayMs ?? 5000;
+
+  await app.register(formbody);
+  registerGatewayRoute(app, { keys, context: () => ({ book, scheduler, timeoutDelayMs }) });
+  registerSimRoutes(app, book);
+  await app.listen({ port: opts.port ?? 3100, host: opts.host ?? '127.0.0.1' });
+
+  const { port, address, family } = app.server.address() as AddressInfo;
+  const host =
+    address === '0.0.0.0' || address === '::' ? '127.0.0.1' : family === 'IPv6' ? `[${address}]` : address;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    accounts: Object.fromEntries(
+      SANDBOX_ACCOUNT_NAMES.map((name) => {
+        const { appId, appPublicKeyPem, appPrivateKeyPem, channelPublicKeyPem } = keys[name];
+        return [name, { appId, appPublicKeyPem, appPrivateKeyPem, channelPublicKeyPem }];
+      }),
+    ) as SandboxServer['accounts'],
+    async close() {
+      scheduler.stop();
+      notifier.stop();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { toDecimalString } from '../../domain/money';
+import { renderBill } from './bill-methods';
+import { SANDBOX_ACCOUNT_NAMES, isSandboxAccountName } from './sandbox-keys';
+import type { TradeBook } from './trade-book';
+
+const orphanRequest = z.strictObject({
+  channel: z.enum(SANDBOX_ACCOUNT_NAMES),
+  amount: z.number().int().min(1).max(10_000_000_000),
+});
+
+/** The sandbox's own routes besides the gateway: health, bills, QR landing pages, orphan trades. */
+export function registerSimRoutes(app: FastifyInstance, book: TradeBook): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  /** A paid trade the service never asked for: reconciliation must report it (CHANNEL_ONLY). */
+  app.post('/sim/orphan-trades', async (request, reply) => {
+    const parsed = orphanRequest.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send({ error: z.prettifyError(parsed.error) });
+    const trade = book.createOrphan(parsed.data.channel, parsed.data.amount, new Date());
+    return reply.code(201).send({
+      channel: trade.account,
+      outTradeNo: trade.outTradeNo,
+      tradeNo: trade.tradeNo,
+      amount: trade.totalFen,
+      currency: 'CNY',
+      totalAmount: toDecimalString(trade.totalFen, 'CNY'),
+      paidAt: trade.paidAt?.toISOString() ?? null,
+    });
+  });
+
+  /** Where bill_download_url points: that account's bill for one Beijing day. */
+  app.get<{ Params: { account: string; file: string } }>('/bills/:account/:file', async (request, reply) => {
+    const { account, file } = request.params;
+    const day = /^(\d{4}-\d{2}-\d{2})\.csv$/.exec(file)?.[1];
+    const bill = day && isSandboxAccountName(account) ? renderBill(account, day, book.list(account)) : null;
+    if (!bill) return reply.code(404).type('text/plain').send('no such bill');
+    return reply.type('text/csv; charset=utf-8').send(bill);
+  });
+
+  /** The page a precreate qr_code leads to; the simulated buyer pays on their own. */
+  app.get<{ Params: { tradeNo: string } }>('/qr/:tradeNo', async (request, reply) => {
+    const trade = book.findByTradeNo(request.params.tradeNo);
+    if (!trade) return reply.code(404).type('text/plain').send('no such trade');
+    return reply.type('text/plain; charset=utf-8').send(`Sandbox trade ${trade.outTradeNo}: ${trade.status}`);
+  });
+}

@@ -1,0 +1,191 @@
+import { randomInt } from 'node:crypto';
+import { formatBeijingTime } from '../beijing-time';
+import { behaviourOf, type SandboxToken } from './sandbox-behaviours';
+import type { SandboxAccountName } from './sandbox-keys';
+import type { SandboxScheduler } from './sandbox-scheduler';
+
+export type TradeStatus = 'WAIT_BUYER_PAY' | 'TRADE_SUCCESS' | 'TRADE_CLOSED' | 'TRADE_FINISHED';
+
+export interface SandboxRefund {
+  /** Null for the full refund a cancel makes of a paid trade. */
+  outRequestNo: string | null;
+  amountFen: number;
+  at: Date;
+}
+
+export interface SandboxTrade {
+  account: SandboxAccountName;
+  outTradeNo: string;
+  tradeNo: string;
+  subject: string;
+  totalFen: number;
+  token: SandboxToken;
+  notifyUrl: string | null;
+  status: TradeStatus;
+  createdAt: Date;
+  expireAt: Date | null;
+  paidAt: Date | null;
+  closedAt: Date | null;
+  refunds: SandboxRefund[];
+  /** Refund calls seen, including refused ones: sim_refund_fail_once fails the first. */
+  refundCalls: number;
+}
+
+/** A change the buyer, the clock or a call made: what notifies report. */
+export type TradeChange = 'paid' | 'closed' | 'refunded_in_full';
+
+export type NewTrade = Pick<
+  SandboxTrade,
+  'account' | 'outTradeNo' | 'subject' | 'totalFen' | 'token' | 'notifyUrl' | 'expireAt'
+>;
+
+/**
+ * The sandbox's ledger of trades per account. Every transition is a synchronous check-and-set, so two
+ * events racing for one trade (the buyer paying at time_expire, the expiry, a close call) can never
+ * both win: whichever runs first changes the status, the other finds it changed and does nothing.
+ */
+export class TradeBook {
+  private readonly trades = new Map<string, SandboxTrade>();
+  private readonly failedFirstAttempts = new Set<string>();
+
+  constructor(
+    private readonly scheduler: SandboxScheduler,
+    private readonly payDelayMs: number,
+    private readonly onChange: (trade: SandboxTrade, change: TradeChange) => void,
+  ) {}
+
+  find(account: SandboxAccountName, outTradeNo: string): SandboxTrade | undefined {
+    const trade = this.trades.get(key(account, outTradeNo));
+    if (trade) this.expireIfDue(trade);
+    return trade;
+  }
+
+  findByTradeNo(tradeNo: string): SandboxTrade | undefined {
+    return [...this.trades.values()].find((trade) => trade.tradeNo === tradeNo);
+  }
+
+  list(account: SandboxAccountName): SandboxTrade[] {
+    return [...this.trades.values()].filter((trade) => trade.account === account);
+  }
+
+  /** True the first time a payment (out_trade_no before its last '-') asks, across both accounts. */
+  claimFirstAttempt(outTradeNo: string): boolean {
+    const paymentKey = outTradeNo.includes('-')
+      ? outTradeNo.slice(0, outTradeNo.lastIndexOf('-'))
+      : outTradeNo;
+    if (this.failedFirstAttempts.has(paymentKey)) return false;
+    this.failedFirstAttempts.add(paymentKey);
+    return true;
+  }
+
+  create(input: NewTrade, now: Date): SandboxTrade {
+    const trade: SandboxTrade = {
+      ...input,
+      tradeNo: newTradeNo(now),
+      status: 'WAIT_BUYER_PAY',
+      createdAt: now,
+      paidAt: null,
+      closedAt: null,
+      refunds: [],
+      refundCalls: 0,
+    };
+    this.trades.set(key(trade.account, trade.outTradeNo), trade);
+    this.scheduleBuyerAndExpiry(trade, now);
+    return trade;
+  }
+
+  /** A paid trade the service never asked for (reconciliation must find it). */
+  createOrphan(account: SandboxAccountName, totalFen: number, now: Date): SandboxTrade {
+    const trade = this.create(
+      {
+        account,
+        outTradeNo: `orphan-${newTradeNo(now).slice(-12)}`,
+        subject: 'orphan',
+        totalFen,
+        token: 'sim_never_pay',
+        notifyUrl: null,
+        expireAt: null,
+      },
+      now,
+    );
+    this.pay(trade, now);
+    return trade;
+  }
+
+  close(trade: SandboxTrade, at: Date): boolean {
+    if (trade.status !== 'WAIT_BUYER_PAY') return false;
+    trade.status = 'TRADE_CLOSED';
+    trade.closedAt = at;
+    this.onChange(trade, 'closed');
+    return true;
+  }
+
+  addRefund(trade: SandboxTrade, refund: SandboxRefund): void {
+    trade.refunds.push(refund);
+    if (refundedFen(trade) === trade.totalFen) {
+      trade.status = 'TRADE_CLOSED';
+      trade.closedAt = refund.at;
+      this.onChange(trade, 'refunded_in_full');
+    }
+  }
+
+  private scheduleBuyerAndExpiry(trade: SandboxTrade, now: Date): void {
+    const behaviour = behaviourOf(trade.token).buyerPays;
+    const expiry = (): void => this.expireOnTime(trade);
+    const untilExpiry = trade.expireAt ? trade.expireAt.getTime() - now.getTime() : null;
+    if (behaviour === 'at_deadline' && untilExpiry !== null) {
+      // Both events due at the same instant: timers of one instant run in the order set, so a coin
+      // decides who wins the race, and the check-and-set makes sure only one does.
+      const payAtDeadline = (): void => this.buyerPays(trade, true);
+      const [first, second] = randomInt(2) === 0 ? [payAtDeadline, expiry] : [expiry, payAtDeadline];
+      this.scheduler.at(untilExpiry, first);
+      this.scheduler.at(untilExpiry, second);
+      return;
+    }
+    if (untilExpiry !== null) this.scheduler.at(untilExpiry, expiry);
+    if (behaviour !== 'never') this.scheduler.at(this.payDelayMs, () => this.buyerPays(trade, false));
+  }
+
+  private buyerPays(trade: SandboxTrade, atDeadline: boolean): void {
+    if (trade.status !== 'WAIT_BUYER_PAY') return;
+    // A buyer on time pays; a buyer arriving after time_expire finds the trade closed.
+    if (!atDeadline && this.expireIfDue(trade)) return;
+    this.pay(trade, atDeadline && trade.expireAt ? trade.expireAt : new Date());
+  }
+
+  private pay(trade: SandboxTrade, at: Date): void {
+    trade.status = 'TRADE_SUCCESS';
+    trade.paidAt = at;
+    this.onChange(trade, 'paid');
+  }
+
+  /** The expiry timer: a timer may fire a millisecond early, so it waits out the rest if so. */
+  private expireOnTime(trade: SandboxTrade): void {
+    const early = trade.expireAt ? trade.expireAt.getTime() - Date.now() : 0;
+    if (early > 0) this.scheduler.at(early, () => this.expireOnTime(trade));
+    else this.expireIfDue(trade);
+  }
+
+  /** Closes a waiting trade whose time_expire has come; true when it did. */
+  private expireIfDue(trade: SandboxTrade): boolean {
+    if (trade.status !== 'WAIT_BUYER_PAY' || !trade.expireAt || Date.now() < trade.expireAt.getTime())
+      return false;
+    return this.close(trade, trade.expireAt);
+  }
+}
+
+export function refundedFen(trade: SandboxTrade): number {
+  return trade.refunds.reduce((sum, refund) => sum + refund.amountFen, 0);
+}
+
+function key(account: SandboxAccountName, outTradeNo: string): string {
+  return `${account}\u0000${outTradeNo}`;
+}
+
+/** Alipay-like 28-digit trade number: the Beijing date, then random digits. */
+function newTradeNo(now: Date): string {
+  const day = formatBeijingTime(now).slice(0, 10).replaceAll('-', '');
+  let digits = '';
+  for (let i = 0; i < 20; i += 1) digits += String(randomInt(10));
+  return day + digits;
+}
