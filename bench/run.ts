@@ -1,0 +1,179 @@
+// `npm run bench`: N sim_success payments through the whole local stack (HTTP API → Temporal → sandbox
+// channel → notify → SUCCEEDED), then the same number of no-op skeleton workflows on the same server.
+// Env: BENCH_N (default 2000), BENCH_CONCURRENCY (default 50).
+import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveTemporalCli } from '../scripts/lib/temporal-cli';
+import { freePort, startTemporalDevServer } from '../scripts/lib/temporal-dev-server';
+import { startPostgres } from '../scripts/lib/postgres';
+import { buildApi } from '../src/api/app';
+import { createChannelRegistry } from '../src/channels/channel-registry';
+import { sandboxAccountConfigs } from '../src/channels/sandbox/sandbox-accounts';
+import { startSandboxServer } from '../src/channels/sandbox/sandbox-server';
+import { PaymentClient } from '../src/client/payment-client';
+import { migrate } from '../src/db/migrate';
+import { createPool } from '../src/db/pool';
+import { DEFAULT_DEMO_KEYS, seedDemo } from '../src/db/seed';
+import { createPaymentWorker } from '../src/worker/create-worker';
+import { createSkeletonActivities } from './skeleton-activities';
+import { skeletonCreate, skeletonNotify, type skeletonWorkflow } from './skeleton-workflow';
+import { fmt, percentile, runPool } from './stats';
+
+const N = Number(process.env.BENCH_N ?? 2000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+const NOTIFY_DELAY_MS = 200; // the sandbox's buyer pays ~0.2 s after the trade is created
+
+async function main(): Promise<void> {
+  const root = join(__dirname, '..');
+  const dataDir = join(root, '.data', 'bench');
+  mkdirSync(dataDir, { recursive: true });
+  const pg = await startPostgres({ dataDir: join(dataDir, 'postgres'), port: await freePort(), ephemeral: true });
+  const temporal = await startTemporalDevServer({ cliPath: await resolveTemporalCli(), port: await freePort(), uiPort: await freePort() });
+  const pool = createPool(pg.url, 20);
+  await migrate(pool);
+  await pool.query('TRUNCATE payment_status_history, late_payments, channel_notifications, payment_attempts, payments CASCADE');
+  await seedDemo(pool, DEFAULT_DEMO_KEYS, 'bench');
+  const sandbox = await startSandboxServer({ port: 0, dataDir, payDelayMs: NOTIFY_DELAY_MS });
+  const apiPort = await freePort();
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const channels = createChannelRegistry(sandboxAccountConfigs({ sandboxUrl: sandbox.url, notifyBaseUrl: apiUrl, dataDir }));
+  const { worker, connection: wconn } = await createPaymentWorker({ temporalAddress: temporal.address, pool, channels });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new PaymentClient(new Client({ connection }));
+  const app = await buildApi({ pool, client, channels });
+  await app.listen({ host: '127.0.0.1', port: apiPort });
+
+  console.log(`bench: ${N} payments, concurrency ${CONCURRENCY}, 2 cores, sandbox pays after ${NOTIFY_DELAY_MS} ms`);
+  const payments = await benchPayments(apiUrl, pool);
+  const skeleton = await benchSkeleton(temporal.address);
+
+  console.log('\nresults');
+  console.log(`  payments  throughput ${fmt(payments.throughput)} /s  create p50 ${fmt(payments.createP50)} ms  p95 ${fmt(payments.createP95)} ms  p99 ${fmt(payments.createP99)} ms  create→SUCCEEDED p50 ${fmt(payments.doneP50)} ms  p99 ${fmt(payments.doneP99)} ms  (${payments.succeeded}/${N} succeeded)`);
+  console.log(`  skeleton  throughput ${fmt(skeleton.throughput)} /s  create p50 ${fmt(skeleton.createP50)} ms  p95 ${fmt(skeleton.createP95)} ms  p99 ${fmt(skeleton.createP99)} ms  create→done p50 ${fmt(skeleton.doneP50)} ms  p99 ${fmt(skeleton.doneP99)} ms`);
+  console.log(`  ratio payments/skeleton throughput ${(payments.throughput / skeleton.throughput).toFixed(2)}`);
+  console.log(`  targets: ≥ 50 payments/s, ratio ≥ 0.7, create p99 ≤ 150 ms`);
+
+  await app.close();
+  worker.shutdown();
+  await running;
+  await wconn.close();
+  await connection.close();
+  await sandbox.close();
+  await pool.end();
+  await temporal.stop();
+  await pg.stop();
+  rmSync(join(dataDir, 'postgres'), { recursive: true, force: true });
+}
+
+interface Figures {
+  throughput: number;
+  createP50: number;
+  createP95: number;
+  createP99: number;
+  doneP50: number;
+  doneP99: number;
+  succeeded: number;
+}
+
+async function benchPayments(apiUrl: string, pool: ReturnType<typeof createPool>): Promise<Figures> {
+  const run = Date.now().toString(36);
+  const orders = Array.from({ length: N }, (_, i) => `B-${run}-${i}`);
+  const sentAt = new Map<string, number>();
+  const createMs: number[] = [];
+  const deadline = new Date(Date.now() + 30 * 60_000).toISOString();
+  const t0 = Date.now();
+  await runPool(orders, CONCURRENCY, async (outTradeNo) => {
+    const start = Date.now();
+    sentAt.set(outTradeNo, start);
+    const res = await fetch(`${apiUrl}/v1/payments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${DEFAULT_DEMO_KEYS.merchantKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ outTradeNo, amount: 1999, currency: 'CNY', subject: 'bench', orderDeadline: deadline, method: { type: 'bank_card', token: 'sim_success' } }),
+    });
+    await res.text();
+    if (res.status !== 201) throw new Error(`create answered ${res.status}`);
+    createMs.push(Date.now() - start);
+  });
+  let rows: Array<{ out_trade_no: string; at: Date }> = [];
+  for (const end = Date.now() + 300_000; Date.now() < end; ) {
+    rows = (
+      await pool.query<{ out_trade_no: string; at: Date }>(
+        `SELECT p.out_trade_no, h.at FROM payments p JOIN payment_status_history h ON h.payment_id = p.id
+         WHERE p.out_trade_no LIKE $1 AND h.attempt_no IS NULL AND h.to_status = 'SUCCEEDED'`,
+        [`B-${run}-%`],
+      )
+    ).rows;
+    if (rows.length >= N) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const done = rows.map((r) => r.at.getTime() - (sentAt.get(r.out_trade_no) ?? 0));
+  const last = Math.max(...rows.map((r) => r.at.getTime()));
+  return {
+    throughput: (rows.length * 1000) / (last - t0),
+    createP50: percentile(createMs, 50),
+    createP95: percentile(createMs, 95),
+    createP99: percentile(createMs, 99),
+    doneP50: percentile(done, 50),
+    doneP99: percentile(done, 99),
+    succeeded: rows.length,
+  };
+}
+
+async function benchSkeleton(address: string): Promise<Figures> {
+  const finished = new Map<string, number>();
+  const conn = await (await import('@temporalio/worker')).NativeConnection.connect({ address });
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./skeleton-workflow') });
+  const worker = await Worker.create({
+    connection: conn,
+    taskQueue: 'bench-skeleton',
+    workflowBundle: bundle,
+    activities: createSkeletonActivities((id) => finished.set(id, Date.now())),
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const ids = Array.from({ length: N }, (_, i) => `skeleton-${Date.now().toString(36)}-${i}`);
+  const sentAt = new Map<string, number>();
+  const createMs: number[] = [];
+  const t0 = Date.now();
+  await runPool(ids, CONCURRENCY, async (id) => {
+    const start = Date.now();
+    sentAt.set(id, start);
+    await client.workflow.executeUpdateWithStart(skeletonCreate, {
+      args: [id],
+      startWorkflowOperation: new WithStartWorkflowOperation<typeof skeletonWorkflow>('skeletonWorkflow', {
+        workflowId: id,
+        taskQueue: 'bench-skeleton',
+        args: [id],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    });
+    createMs.push(Date.now() - start);
+    // The "channel notify", after the same delay as the sandbox's buyer.
+    setTimeout(() => void client.workflow.getHandle(id).signal(skeletonNotify).catch(() => undefined), NOTIFY_DELAY_MS);
+  });
+  for (const end = Date.now() + 300_000; finished.size < N && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100));
+  const done = [...finished].map(([id, at]) => at - (sentAt.get(id) ?? 0));
+  const last = Math.max(...finished.values());
+  worker.shutdown();
+  await running;
+  await conn.close();
+  await connection.close();
+  return {
+    throughput: (finished.size * 1000) / (last - t0),
+    createP50: percentile(createMs, 50),
+    createP95: percentile(createMs, 95),
+    createP99: percentile(createMs, 99),
+    doneP50: percentile(done, 50),
+    doneP99: percentile(done, 99),
+    succeeded: finished.size,
+  };
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+/**
+ * The payment workflow's contract: names and payloads of its updates, signals and queries, shared by the
+ * workflow and every caller (typed client, API, tests). Nothing here does I/O.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CreatePaymentInput, PaymentMethod, PaymentView } from '../domain/payment';
+
+export const PAYMENT_TASK_QUEUE = 'payments';
+
+export const PaymentStatusKey = defineSearchAttributeKey('PaymentStatus', SearchAttributeType.KEYWORD);
+export const MerchantIdKey = defineSearchAttributeKey('MerchantId', SearchAttributeType.KEYWORD);
+export const OutTradeNoKey = defineSearchAttributeKey('OutTradeNo', SearchAttributeType.KEYWORD);
+export const ChannelKey = defineSearchAttributeKey('Channel', SearchAttributeType.KEYWORD);
+
+/** Timings a deployment (or a test) may tune; defaults in payment-workflow-options.ts. */
+export interface PaymentWorkflowOptions {
+  /** How long the workflow stays open after a final status to catch late notifies (≥ channel notify schedule). */
+  graceMs?: number;
+  pollInitialMs?: number;
+  pollMaxMs?: number;
+}
+
+export interface PaymentWorkflowInput {
+  request: CreatePaymentInput;
+  options?: PaymentWorkflowOptions;
+}
+
+export interface CreatePaymentResult {
+  payment: PaymentView;
+  /** True for the one request that created the payment (201); replays get false (200). */
+  created: boolean;
+}
+
+export interface PayAgainInput {
+  method?: PaymentMethod;
+  channel?: string;
+}
+
+/** What the notify endpoint signals after it verified and recorded a channel notification. */
+export interface ChannelNotice {
+  channel: string;
+  channelOutTradeNo: string;
+  channelTradeNo: string;
+  status: 'WAIT_BUYER_PAY' | 'PAID' | 'CLOSED';
+  amount: number;
+  paidAt: string | null;
+  notifyId: string;
+}
+
+export const createPaymentUpdate = defineUpdate<CreatePaymentResult, [CreatePaymentInput]>('createPayment');
+export const payAgainUpdate = defineUpdate<PaymentView, [PayAgainInput]>('payAgain');
+export const closePaymentUpdate = defineUpdate<PaymentView, []>('closePayment');
+export const channelNotifySignal = defineSignal<[ChannelNotice]>('channelNotify');
+export const getPaymentQuery = defineQuery<PaymentView | null>('getPayment');

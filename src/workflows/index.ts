@@ -1,0 +1,2 @@
+// Workflow bundle entry: every workflow the worker runs, and nothing that does I/O.
+export { paymentWorkflow } from './payment-workflow';

@@ -1,0 +1,232 @@
+import { ApplicationFailure, log, upsertSearchAttributes } from '@temporalio/workflow';
+import type { CloseOutcome, PayOutcome, QueryOutcome } from '../activities/channel-outcomes';
+import type { StatusChange } from '../db/payment-repository';
+import { channelOutTradeNo } from '../domain/ids';
+import type { AttemptView, CreatePaymentInput, PaymentMethod, PaymentView } from '../domain/payment';
+import type { AttemptStatus, CloseReason, PaymentStatus } from '../domain/payment-status';
+import { canTransitionAttempt, isFinalAttempt } from '../domain/attempt-state-machine';
+import { canTransitionPayment, isTerminalPayment } from '../domain/payment-state-machine';
+import { channel, db, pay } from './activity-proxies';
+import { ChannelKey, PaymentStatusKey } from './contract';
+
+type ChannelResult =
+  | { kind: 'PAID'; channelTradeNo: string; paidAt: string | null }
+  | { kind: 'WAITING'; channelTradeNo: string | null }
+  | { kind: 'CLOSED' }
+  | { kind: 'UNKNOWN'; code?: string; message?: string };
+
+/**
+ * The payment's state inside its workflow and every move it makes. Each move writes through the
+ * `applyStatusChange` activity (compare-and-set) and adopts the row the database returns, so the
+ * workflow's view and the record never drift apart.
+ */
+export class PaymentSaga {
+  view!: PaymentView;
+  routes: string[] = [];
+  private readonly lateRecorded = new Set<number>();
+
+  constructor(readonly request: CreatePaymentInput) {}
+
+  get status(): PaymentStatus {
+    return this.view.status;
+  }
+  get deadline(): number {
+    return Date.parse(this.view.expiresAt);
+  }
+  get current(): AttemptView | undefined {
+    return this.view.attempts[this.view.attempts.length - 1];
+  }
+  get hasOpenAttempt(): boolean {
+    const a = this.current;
+    return a !== undefined && !isFinalAttempt(a.status);
+  }
+
+  adopt(view: PaymentView): void {
+    this.view = view;
+    upsertSearchAttributes([
+      { key: PaymentStatusKey, value: view.status },
+      ...(this.current ? [{ key: ChannelKey, value: this.current.channel }] : []),
+    ]);
+  }
+
+  /** One compare-and-set write of the payment and/or its current attempt. */
+  async move(
+    reason: string,
+    to: { payment?: PaymentStatus; attempt?: AttemptStatus; closeReason?: CloseReason },
+    extra: Partial<StatusChange> & { code?: string; message?: string; channelTradeNo?: string | null; paidAt?: string | null } = {},
+  ): Promise<void> {
+    const at = new Date().toISOString();
+    const change: StatusChange = { paymentId: this.view.id, at, reason, nextAction: extra.nextAction, newAttempt: extra.newAttempt };
+    if (to.payment && to.payment !== this.status) {
+      if (!canTransitionPayment(this.status, to.payment)) {
+        throw ApplicationFailure.nonRetryable(`illegal payment move ${this.status} -> ${to.payment}`, 'ILLEGAL_TRANSITION');
+      }
+      change.payment = {
+        from: this.status,
+        to: to.payment,
+        closeReason: to.closeReason,
+        paidAt: to.payment === 'SUCCEEDED' ? (extra.paidAt ?? at) : undefined,
+        closedAt: to.payment === 'CLOSED' || to.payment === 'FAILED' ? at : undefined,
+      };
+    }
+    const a = this.current;
+    if (to.attempt && a && !extra.newAttempt) {
+      if (to.attempt !== a.status && !canTransitionAttempt(a.status, to.attempt)) {
+        throw ApplicationFailure.nonRetryable(`illegal attempt move ${a.status} -> ${to.attempt}`, 'ILLEGAL_TRANSITION');
+      }
+      change.attempt = {
+        attemptNo: a.attemptNo,
+        from: a.status,
+        to: to.attempt,
+        code: extra.code,
+        message: extra.message,
+        channelTradeNo: extra.channelTradeNo,
+      };
+    }
+    this.adopt(await db.applyStatusChange(change));
+  }
+
+  /** Starts attempt n+1 at `channelName` and makes its pay call; the payment must be payable now. */
+  async startAttempt(channelName: string, method: PaymentMethod | undefined): Promise<void> {
+    const attemptNo = this.view.attempts.length + 1;
+    const outTradeNo = channelOutTradeNo(this.view.id, attemptNo);
+    await this.move(
+      'attempt started',
+      { payment: 'PROCESSING' },
+      { newAttempt: { attemptNo, channel: channelName, channelOutTradeNo: outTradeNo, method }, nextAction: null },
+    );
+    let outcome: PayOutcome;
+    try {
+      outcome = await pay.channelPay({
+        channel: channelName,
+        outTradeNo,
+        amount: this.view.amount,
+        currency: this.view.currency,
+        subject: this.view.subject,
+        expiresAt: this.view.expiresAt,
+        method,
+      });
+    } catch (err) {
+      // The call may have reached the channel: never guess, resolve by query.
+      outcome = { outcome: 'UNKNOWN', code: 'PAY_CALL_FAILED', message: String((err as Error).message) };
+    }
+    switch (outcome.outcome) {
+      case 'PENDING':
+        return this.move('pay accepted', { attempt: 'PROCESSING' }, {
+          nextAction: outcome.nextAction,
+          channelTradeNo: outcome.channelTradeNo,
+        });
+      case 'PAID':
+        return this.settle({ kind: 'PAID', channelTradeNo: outcome.channelTradeNo, paidAt: outcome.paidAt }, 'paid at once');
+      case 'DECLINED':
+        return this.move(
+          'declined',
+          { payment: 'AWAITING_RETRY', attempt: 'FAILED' },
+          { code: outcome.code, message: outcome.message },
+        );
+      case 'UNKNOWN':
+        return this.move('pay result unknown', { payment: 'UNKNOWN', attempt: 'UNKNOWN' }, {
+          code: outcome.code,
+          message: outcome.message,
+        });
+    }
+  }
+
+  /** Asks the channel about the current attempt and applies the answer. */
+  async poll(): Promise<void> {
+    const a = this.current;
+    if (!a) return;
+    let q: QueryOutcome;
+    try {
+      q = await channel.channelQuery({ channel: a.channel, outTradeNo: a.channelOutTradeNo });
+    } catch {
+      return; // still unknown; the next poll or the deadline resolves it
+    }
+    if (q.status === 'PAID') return this.settle({ kind: 'PAID', channelTradeNo: q.channelTradeNo, paidAt: q.paidAt }, 'query: paid');
+    if (q.status === 'WAIT_BUYER_PAY') return this.settle({ kind: 'WAITING', channelTradeNo: q.channelTradeNo }, 'query: waiting');
+    if (q.status === 'CLOSED') return this.settle({ kind: 'CLOSED' }, 'query: closed at channel');
+    // NOT_FOUND while unknown: the pay call may still be in flight at the channel; keep asking until the deadline.
+  }
+
+  /** Applies a channel result for the current, still-open attempt. */
+  async settle(r: ChannelResult, reason: string): Promise<void> {
+    if (!this.hasOpenAttempt || isTerminalPayment(this.status)) return;
+    if (r.kind === 'PAID') {
+      return this.move(reason, { payment: 'SUCCEEDED', attempt: 'SUCCEEDED' }, { channelTradeNo: r.channelTradeNo, paidAt: r.paidAt });
+    }
+    if (r.kind === 'WAITING' && this.current?.status === 'UNKNOWN') {
+      return this.move(reason, { payment: 'PROCESSING', attempt: 'PROCESSING' }, { channelTradeNo: r.channelTradeNo });
+    }
+    if (r.kind === 'CLOSED') {
+      // The channel closed the trade itself (its time_expire is our deadline): the payment expired with it.
+      const expired = Date.now() >= this.deadline - 1_000;
+      return this.move(reason, expired ? { payment: 'CLOSED', attempt: 'CLOSED', closeReason: 'EXPIRED' } : { payment: 'AWAITING_RETRY', attempt: 'CLOSED' });
+    }
+  }
+
+  /**
+   * Makes the current attempt final at its channel: close; when the close cannot be confirmed, reverse.
+   * Returns 'PAID' when the buyer paid first (the payment then SUCCEEDED), 'DONE' when closed, or
+   * 'UNKNOWN' when neither could be confirmed (caller retries later; the payment shows UNKNOWN).
+   */
+  async closeAtChannel(closeReason: CloseReason): Promise<'PAID' | 'DONE' | 'UNKNOWN'> {
+    const a = this.current;
+    if (!a || isFinalAttempt(a.status)) {
+      await this.move(`closed: ${closeReason}`, { payment: 'CLOSED', closeReason });
+      return 'DONE';
+    }
+    let c: CloseOutcome;
+    try {
+      c = await channel.channelClose({ channel: a.channel, outTradeNo: a.channelOutTradeNo });
+    } catch (err) {
+      c = { outcome: 'UNKNOWN', code: 'CLOSE_CALL_FAILED', message: String((err as Error).message) };
+    }
+    if (c.outcome === 'ALREADY_PAID') {
+      await this.settle({ kind: 'PAID', channelTradeNo: c.channelTradeNo, paidAt: c.paidAt }, 'close: already paid');
+      return 'PAID';
+    }
+    if (c.outcome === 'CLOSED' || c.outcome === 'NOT_FOUND') {
+      await this.move(`closed: ${closeReason}`, { payment: 'CLOSED', attempt: 'CLOSED', closeReason });
+      return 'DONE';
+    }
+    try {
+      const r = await channel.channelCancel({ channel: a.channel, outTradeNo: a.channelOutTradeNo });
+      if (r.outcome === 'REVERSED') {
+        await this.move(`reversed (${r.action}): ${closeReason}`, { payment: 'CLOSED', attempt: 'REVERSED', closeReason });
+        return 'DONE';
+      }
+    } catch (err) {
+      log.warn('cancel failed', { paymentId: this.view.id, error: String(err) });
+    }
+    if (this.status !== 'UNKNOWN') {
+      await this.move('close and reversal unconfirmed', { payment: 'UNKNOWN', attempt: 'UNKNOWN' });
+    }
+    return 'UNKNOWN';
+  }
+
+  /** A channel says attempt `attemptNo` was paid: settle it if current and open, else record it for refund. */
+  async onPaid(attemptNo: number, channelTradeNo: string, paidAt: string | null, amount: number, reason: string): Promise<void> {
+    const isCurrentAndOpen = this.current?.attemptNo === attemptNo && this.hasOpenAttempt && !isTerminalPayment(this.status);
+    if (isCurrentAndOpen) return this.settle({ kind: 'PAID', channelTradeNo, paidAt }, reason);
+    return this.recordLateSuccess(attemptNo, channelTradeNo, amount);
+  }
+
+  /** A success for an attempt that is no longer current, or after the payment ended: never kept silently. */
+  async recordLateSuccess(attemptNo: number, channelTradeNo: string | null, amount: number): Promise<void> {
+    if (this.lateRecorded.has(attemptNo)) return;
+    const attempt = this.view.attempts.find((x) => x.attemptNo === attemptNo);
+    if (!attempt) return;
+    const winner = this.status === 'SUCCEEDED' && this.view.attempts.some((x) => x.status === 'SUCCEEDED' && x.attemptNo === attemptNo);
+    if (winner) return; // the success we already counted
+    this.lateRecorded.add(attemptNo);
+    await db.recordLatePayment({
+      paymentId: this.view.id,
+      attemptNo,
+      channel: attempt.channel,
+      channelTradeNo,
+      amount,
+      reason: this.status === 'SUCCEEDED' ? 'DUPLICATE_PAYMENT' : 'LATE_PAYMENT',
+    });
+    log.warn('late or duplicate payment recorded for refund', { paymentId: this.view.id, attemptNo });
+  }
+}

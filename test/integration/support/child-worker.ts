@@ -1,0 +1,46 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { env, type TestStack } from './test-stack';
+
+/** A payment worker in its own OS process, so a test can SIGKILL it mid-payment. */
+export function spawnWorker(stack: TestStack): ChildProcess {
+  const root = join(__dirname, '..', '..', '..');
+  const child = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'src', 'main', 'worker.ts')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: env('DATABASE_URL'),
+      TEMPORAL_ADDRESS: env('TEMPORAL_ADDRESS'),
+      TASK_QUEUE: stack.taskQueue,
+      SANDBOX_URL: stack.sandboxUrl,
+      PUBLIC_BASE_URL: stack.apiUrl,
+      DATA_DIR: stack.dataDir,
+      CHANNEL_TIMEOUT_MS: '2000',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return child;
+}
+
+export async function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not print ${String(pattern)} in time`)), timeoutMs);
+    child.stdout?.on('data', (d: Buffer) => {
+      if (pattern.test(d.toString())) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
+  });
+}
+
+export async function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
