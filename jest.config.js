@@ -1,5 +1,8 @@
 /** Two projects: `unit` needs nothing running; `integration` starts a real Temporal dev server and PostgreSQL once per run. */
-const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
+const swc = [
+  '@swc/jest',
+  { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+];
 // A few dependencies ship ESM only (Node 20.19+ can require() them, jest's module loader cannot): compile them too.
 const ESM_ONLY = ['content-disposition', 'cookie'];
 const common = {

@@ -29,31 +29,55 @@ async function main(): Promise<void> {
   const root = join(__dirname, '..');
   const dataDir = join(root, '.data', 'bench');
   mkdirSync(dataDir, { recursive: true });
-  const pg = await startPostgres({ dataDir: join(dataDir, 'postgres'), port: await freePort(), ephemeral: true });
-  const temporal = await startTemporalDevServer({ cliPath: await resolveTemporalCli(), port: await freePort(), uiPort: await freePort() });
+  const pg = await startPostgres({
+    dataDir: join(dataDir, 'postgres'),
+    port: await freePort(),
+    ephemeral: true,
+  });
+  const temporal = await startTemporalDevServer({
+    cliPath: await resolveTemporalCli(),
+    port: await freePort(),
+    uiPort: await freePort(),
+  });
   const pool = createPool(pg.url, 20);
   await migrate(pool);
-  await pool.query('TRUNCATE payment_status_history, late_payments, channel_notifications, payment_attempts, payments CASCADE');
+  await pool.query(
+    'TRUNCATE payment_status_history, late_payments, channel_notifications, payment_attempts, payments CASCADE',
+  );
   await seedDemo(pool, DEFAULT_DEMO_KEYS, 'bench');
   const sandbox = await startSandboxServer({ port: 0, dataDir, payDelayMs: NOTIFY_DELAY_MS });
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const channels = createChannelRegistry(sandboxAccountConfigs({ sandboxUrl: sandbox.url, notifyBaseUrl: apiUrl, dataDir }));
-  const { worker, connection: wconn } = await createPaymentWorker({ temporalAddress: temporal.address, pool, channels });
+  const channels = createChannelRegistry(
+    sandboxAccountConfigs({ sandboxUrl: sandbox.url, notifyBaseUrl: apiUrl, dataDir }),
+  );
+  const { worker, connection: wconn } = await createPaymentWorker({
+    temporalAddress: temporal.address,
+    pool,
+    channels,
+  });
   const running = worker.run();
   const connection = await Connection.connect({ address: temporal.address });
   const client = new PaymentClient(new Client({ connection }));
   const app = await buildApi({ pool, client, channels });
   await app.listen({ host: '127.0.0.1', port: apiPort });
 
-  console.log(`bench: ${N} payments, concurrency ${CONCURRENCY}, 2 cores, sandbox pays after ${NOTIFY_DELAY_MS} ms`);
+  console.log(
+    `bench: ${N} payments, concurrency ${CONCURRENCY}, 2 cores, sandbox pays after ${NOTIFY_DELAY_MS} ms`,
+  );
   const payments = await benchPayments(apiUrl, pool);
   const skeleton = await benchSkeleton(temporal.address);
 
   console.log('\nresults');
-  console.log(`  payments  throughput ${fmt(payments.throughput)} /s  create p50 ${fmt(payments.createP50)} ms  p95 ${fmt(payments.createP95)} ms  p99 ${fmt(payments.createP99)} ms  create→SUCCEEDED p50 ${fmt(payments.doneP50)} ms  p99 ${fmt(payments.doneP99)} ms  (${payments.succeeded}/${N} succeeded)`);
-  console.log(`  skeleton  throughput ${fmt(skeleton.throughput)} /s  create p50 ${fmt(skeleton.createP50)} ms  p95 ${fmt(skeleton.createP95)} ms  p99 ${fmt(skeleton.createP99)} ms  create→done p50 ${fmt(skeleton.doneP50)} ms  p99 ${fmt(skeleton.doneP99)} ms`);
-  console.log(`  ratio payments/skeleton throughput ${(payments.throughput / skeleton.throughput).toFixed(2)}`);
+  console.log(
+    `  payments  throughput ${fmt(payments.throughput)} /s  create p50 ${fmt(payments.createP50)} ms  p95 ${fmt(payments.createP95)} ms  p99 ${fmt(payments.createP99)} ms  create→SUCCEEDED p50 ${fmt(payments.doneP50)} ms  p99 ${fmt(payments.doneP99)} ms  (${payments.succeeded}/${N} succeeded)`,
+  );
+  console.log(
+    `  skeleton  throughput ${fmt(skeleton.throughput)} /s  create p50 ${fmt(skeleton.createP50)} ms  p95 ${fmt(skeleton.createP95)} ms  p99 ${fmt(skeleton.createP99)} ms  create→done p50 ${fmt(skeleton.doneP50)} ms  p99 ${fmt(skeleton.doneP99)} ms`,
+  );
+  console.log(
+    `  ratio payments/skeleton throughput ${(payments.throughput / skeleton.throughput).toFixed(2)}`,
+  );
   console.log(`  targets: ≥ 50 payments/s, ratio ≥ 0.7, create p99 ≤ 150 ms`);
 
   await app.close();
@@ -90,15 +114,25 @@ async function benchPayments(apiUrl: string, pool: ReturnType<typeof createPool>
     sentAt.set(outTradeNo, start);
     const res = await fetch(`${apiUrl}/v1/payments`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${DEFAULT_DEMO_KEYS.merchantKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ outTradeNo, amount: 1999, currency: 'CNY', subject: 'bench', orderDeadline: deadline, method: { type: 'bank_card', token: 'sim_success' } }),
+      headers: {
+        authorization: `Bearer ${DEFAULT_DEMO_KEYS.merchantKey}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        outTradeNo,
+        amount: 1999,
+        currency: 'CNY',
+        subject: 'bench',
+        orderDeadline: deadline,
+        method: { type: 'bank_card', token: 'sim_success' },
+      }),
     });
     await res.text();
     if (res.status !== 201) throw new Error(`create answered ${res.status}`);
     createMs.push(Date.now() - start);
   });
   let rows: Array<{ out_trade_no: string; at: Date }> = [];
-  for (const end = Date.now() + 300_000; Date.now() < end; ) {
+  for (const end = Date.now() + 300_000; Date.now() < end;) {
     rows = (
       await pool.query<{ out_trade_no: string; at: Date }>(
         `SELECT p.out_trade_no, h.at FROM payments p JOIN payment_status_history h ON h.payment_id = p.id
@@ -153,9 +187,17 @@ async function benchSkeleton(address: string): Promise<Figures> {
     });
     createMs.push(Date.now() - start);
     // The "channel notify", after the same delay as the sandbox's buyer.
-    setTimeout(() => void client.workflow.getHandle(id).signal(skeletonNotify).catch(() => undefined), NOTIFY_DELAY_MS);
+    setTimeout(
+      () =>
+        void client.workflow
+          .getHandle(id)
+          .signal(skeletonNotify)
+          .catch(() => undefined),
+      NOTIFY_DELAY_MS,
+    );
   });
-  for (const end = Date.now() + 300_000; finished.size < N && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100));
+  for (const end = Date.now() + 300_000; finished.size < N && Date.now() < end;)
+    await new Promise((r) => setTimeout(r, 100));
   const done = [...finished].map(([id, at]) => at - (sentAt.get(id) ?? 0));
   const last = Math.max(...finished.values());
   worker.shutdown();

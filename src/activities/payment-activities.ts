@@ -36,7 +36,12 @@ export interface RecordPaymentResult {
 }
 
 /** Activities of the payment workflow. Every one is safe to run twice: writes are insert-or-nothing or CAS. */
-export function createPaymentActivities({ payments, merchants, latePayments, channels }: PaymentActivityPorts) {
+export function createPaymentActivities({
+  payments,
+  merchants,
+  latePayments,
+  channels,
+}: PaymentActivityPorts) {
   return {
     async recordPayment(input: RecordPaymentInput): Promise<RecordPaymentResult> {
       const merchant = await merchants.findMerchant(input.create.merchantId);
@@ -60,7 +65,8 @@ export function createPaymentActivities({ payments, merchants, latePayments, cha
         return await payments.applyStatusChange(change);
       } catch (err) {
         // Retrying cannot help: the row moved under us, which only a second writer could do.
-        if (err instanceof StaleStatusError) throw ApplicationFailure.nonRetryable(err.message, 'STALE_STATUS');
+        if (err instanceof StaleStatusError)
+          throw ApplicationFailure.nonRetryable(err.message, 'STALE_STATUS');
         throw err;
       }
     },

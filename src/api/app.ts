@@ -21,7 +21,12 @@ export interface ApiDeps {
   logger?: boolean;
 }
 
-export async function buildApi({ pool, client, channels, logger = false }: ApiDeps): Promise<FastifyInstance> {
+export async function buildApi({
+  pool,
+  client,
+  channels,
+  logger = false,
+}: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger, bodyLimit: 256 * 1024 });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -17,7 +17,8 @@ export function installAuth(app: FastifyInstance, merchants: MerchantRepository)
     if (PUBLIC_PREFIXES.some((p) => req.url === p || req.url.startsWith(p))) return;
     const m = /^Bearer ([A-Za-z0-9_\-.]{1,200})$/.exec(req.headers.authorization ?? '');
     const principal = m?.[1] ? await merchants.authenticate(m[1]) : null;
-    if (!principal) throw new DomainError('UNAUTHENTICATED', 'a valid API key is required: Authorization: Bearer <key>');
+    if (!principal)
+      throw new DomainError('UNAUTHENTICATED', 'a valid API key is required: Authorization: Bearer <key>');
     req.principal = principal;
   });
 }

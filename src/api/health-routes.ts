@@ -15,6 +15,8 @@ export function registerHealthRoutes(app: FastifyInstance, pool: Pool, client: P
         () => false,
       ),
     ]);
-    return reply.code(db && temporal ? 200 : 503).send({ status: db && temporal ? 'ready' : 'not ready', db, temporal });
+    return reply
+      .code(db && temporal ? 200 : 503)
+      .send({ status: db && temporal ? 'ready' : 'not ready', db, temporal });
   });
 }

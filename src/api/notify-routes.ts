@@ -12,7 +12,8 @@ interface NotifyDeps {
   payments: PaymentRepository;
 }
 
-const fail = (reply: FastifyReply, status: number): FastifyReply => reply.code(status).type('text/plain').send('fail');
+const fail = (reply: FastifyReply, status: number): FastifyReply =>
+  reply.code(status).type('text/plain').send('fail');
 
 /**
  * Contract section 3: verify, record in the inbox, then hand to the payment's workflow. `success` only
@@ -23,7 +24,12 @@ export async function registerNotifyRoutes(app: FastifyInstance, deps: NotifyDep
     await scope.register(formbody, { bodyLimit: 64 * 1024 });
     scope.post<{ Params: { channel: string }; Body: Record<string, unknown> }>(
       '/v1/channels/:channel/notify',
-      { schema: { summary: 'Asynchronous notification from a payment channel (channel format)', tags: ['channels'] } },
+      {
+        schema: {
+          summary: 'Asynchronous notification from a payment channel (channel format)',
+          tags: ['channels'],
+        },
+      },
       async (req, reply) => {
         const channelName = req.params.channel;
         if (!deps.channels.has(channelName)) return fail(reply, 404);

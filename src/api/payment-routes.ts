@@ -13,7 +13,11 @@ const IdParams = z.object({ id: z.string().regex(/^pay_[0-9a-f]{32}$/, 'must be 
 const security = [{ bearerAuth: [] }];
 
 /** Contract section 2. Commands go through the typed client (the workflow is the only writer); reads come from PostgreSQL. */
-export function registerPaymentRoutes(app: FastifyInstance, client: PaymentClient, payments: PaymentRepository): void {
+export function registerPaymentRoutes(
+  app: FastifyInstance,
+  client: PaymentClient,
+  payments: PaymentRepository,
+): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   const ownPayment = async (merchantId: string, id: string): Promise<PaymentView> => {
@@ -42,7 +46,15 @@ export function registerPaymentRoutes(app: FastifyInstance, client: PaymentClien
 
   r.get(
     '/v1/payments/:id',
-    { schema: { summary: 'Get a payment', tags: ['payments'], security, params: IdParams, response: { 200: PaymentSchema, ...problemResponses } } },
+    {
+      schema: {
+        summary: 'Get a payment',
+        tags: ['payments'],
+        security,
+        params: IdParams,
+        response: { 200: PaymentSchema, ...problemResponses },
+      },
+    },
     async (req) => ownPayment(merchantOf(req), req.params.id),
   );
 
@@ -53,7 +65,9 @@ export function registerPaymentRoutes(app: FastifyInstance, client: PaymentClien
         summary: 'Find a payment by the order number',
         tags: ['payments'],
         security,
-        querystring: z.object({ outTradeNo: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9_-]') }),
+        querystring: z.object({
+          outTradeNo: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9_-]'),
+        }),
         response: { 200: PaymentSchema, ...problemResponses },
       },
     },

@@ -32,31 +32,36 @@ export function sendProblem(
 
 /** Every error leaves as problem+json; bad input is always a 4xx, never a 5xx. */
 export function installErrorHandlers(app: FastifyInstance): void {
-  app.setNotFoundHandler((req, reply) => sendProblem(reply, 'NOT_FOUND', `no route ${req.method} ${req.url}`));
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, 'NOT_FOUND', `no route ${req.method} ${req.url}`),
+  );
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err instanceof RequestValidationError) return sendProblem(reply, 'VALIDATION_ERROR', err.message, err.errors);
+    if (err instanceof RequestValidationError)
+      return sendProblem(reply, 'VALIDATION_ERROR', err.message, err.errors);
     if (err instanceof DomainError) return sendProblem(reply, err.code, err.message);
     if (hasZodFastifySchemaValidationErrors(err)) {
       const errors = err.validation.map((v) => ({
         path: [err.validationContext, ...String(v.instancePath).split('/').filter(Boolean)].join('.'),
         message: v.message ?? 'is invalid',
       }));
-      return sendProblem(reply, 'VALIDATION_ERROR', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
+      return sendProblem(
+        reply,
+        'VALIDATION_ERROR',
+        errors.map((e) => `${e.path}: ${e.message}`).join('; '),
+        errors,
+      );
     }
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       // Malformed JSON, wrong media type, body too large…: the client's mistake, said plainly.
       return sendProblem(reply, 'VALIDATION_ERROR', err.message, undefined, err.statusCode);
     }
     req.log.error({ err }, 'unhandled error');
-    return reply
-      .code(503)
-      .type('application/problem+json')
-      .send({
-        type: 'about:blank',
-        title: 'Service unavailable',
-        status: 503,
-        code: 'SERVICE_UNAVAILABLE',
-        detail: 'a dependency did not answer; retry with the same request (it is idempotent)',
-      });
+    return reply.code(503).type('application/problem+json').send({
+      type: 'about:blank',
+      title: 'Service unavailable',
+      status: 503,
+      code: 'SERVICE_UNAVAILABLE',
+      detail: 'a dependency did not answer; retry with the same request (it is idempotent)',
+    });
   });
 }

@@ -25,7 +25,7 @@ import {
   type PaymentWorkflowOptions,
 } from '../workflows/contract';
 import type { paymentWorkflow } from '../workflows/payment-workflow';
-import { CreatePaymentRequestSchema, PayAgainRequestSchema, type CreatePaymentRequest, type PayAgainRequest } from './payment-schemas';
+import { CreatePaymentRequestSchema, PayAgainRequestSchema } from './payment-schemas';
 import { toDomainError } from './temporal-errors';
 import { validationError } from './validation-error';
 
@@ -48,13 +48,16 @@ export class PaymentClient {
     this.taskQueue = opts.taskQueue ?? PAYMENT_TASK_QUEUE;
   }
 
-  static async connect(address: string, opts: PaymentClientOptions & { namespace?: string } = {}): Promise<PaymentClient> {
+  static async connect(
+    address: string,
+    opts: PaymentClientOptions & { namespace?: string } = {},
+  ): Promise<PaymentClient> {
     const connection = await Connection.connect({ address });
     return new PaymentClient(new Client({ connection, namespace: opts.namespace ?? 'default' }), opts);
   }
 
-  /** Creates the payment, or answers the existing one for a replay; resolves once the first channel call answered. */
-  async create(merchantId: string, raw: CreatePaymentRequest | unknown): Promise<{ payment: PaymentView; created: boolean }> {
+  /** Creates the payment (raw: a CreatePaymentRequest, validated here), or answers the existing one for a replay; resolves once the first channel call answered. */
+  async create(merchantId: string, raw: unknown): Promise<{ payment: PaymentView; created: boolean }> {
     const parsed = CreatePaymentRequestSchema.safeParse(raw);
     if (!parsed.success) throw validationError(parsed.error);
     const input: CreatePaymentInput = { merchantId, ...parsed.data };
@@ -94,10 +97,12 @@ export class PaymentClient {
     }
   }
 
-  async payAgain(merchantId: string, outTradeNo: string, raw: PayAgainRequest | unknown = {}): Promise<PaymentView> {
+  async payAgain(merchantId: string, outTradeNo: string, raw: unknown = {}): Promise<PaymentView> {
     const parsed = PayAgainRequestSchema.safeParse(raw ?? {});
     if (!parsed.success) throw validationError(parsed.error);
-    return this.update(merchantId, outTradeNo, (h) => h.executeUpdate(payAgainUpdate, { args: [parsed.data] }));
+    return this.update(merchantId, outTradeNo, (h) =>
+      h.executeUpdate(payAgainUpdate, { args: [parsed.data] }),
+    );
   }
 
   async close(merchantId: string, outTradeNo: string): Promise<PaymentView> {

@@ -25,7 +25,9 @@ export const TimestampSchema = z
 export const ChannelNameSchema = z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'must be a channel account name');
 
 export const PaymentMethodSchema = z.object({
-  type: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'must be a payment method type such as bank_card or wallet'),
+  type: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,31}$/, 'must be a payment method type such as bank_card or wallet'),
   brand: z.string().min(1).max(64).optional(),
   token: z.string().min(1).max(128).optional(),
 });
@@ -46,7 +48,10 @@ export const CreatePaymentRequestSchema = z.object({
   channel: ChannelNameSchema.optional(),
   transactionType: z.enum(TRANSACTION_TYPES).default('PURCHASE'),
   source: z.enum(SOURCES).default('ONLINE'),
-  notifyUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+  notifyUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .optional(),
   metadata: MetadataSchema.default({}),
 });
 export type CreatePaymentRequest = z.input<typeof CreatePaymentRequestSchema>;

@@ -44,7 +44,9 @@ export class MerchantRepository {
       channels: string[];
     }>('SELECT id, name, industry, notify_secret, channels FROM merchants WHERE id = $1', [id]);
     const r = res.rows[0];
-    return r ? { id: r.id, name: r.name, industry: r.industry, notifySecret: r.notify_secret, channels: r.channels } : null;
+    return r
+      ? { id: r.id, name: r.name, industry: r.industry, notifySecret: r.notify_secret, channels: r.channels }
+      : null;
   }
 
   /** Creates or updates a merchant (used by seeding and tests). */

@@ -21,13 +21,29 @@ export class NotificationInbox {
       `INSERT INTO channel_notifications (channel, notify_id, raw, verified, rejection_reason, out_trade_no, trade_status, payment_id)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
        ON CONFLICT (channel, notify_id) WHERE verified DO NOTHING`,
-      [e.channel, e.notifyId, JSON.stringify(e.raw), e.verified, e.rejectionReason, e.outTradeNo, e.tradeStatus, e.paymentId],
+      [
+        e.channel,
+        e.notifyId,
+        JSON.stringify(e.raw),
+        e.verified,
+        e.rejectionReason,
+        e.outTradeNo,
+        e.tradeStatus,
+        e.paymentId,
+      ],
     );
     return { duplicate: res.rowCount === 0 };
   }
 
-  async rejected(limit = 100): Promise<Array<{ id: number; channel: string; reason: string; receivedAt: string }>> {
-    const res = await this.pool.query<{ id: number; channel: string; rejection_reason: string; received_at: Date }>(
+  async rejected(
+    limit = 100,
+  ): Promise<Array<{ id: number; channel: string; reason: string; receivedAt: string }>> {
+    const res = await this.pool.query<{
+      id: number;
+      channel: string;
+      rejection_reason: string;
+      received_at: Date;
+    }>(
       'SELECT id, channel, rejection_reason, received_at FROM channel_notifications WHERE NOT verified ORDER BY id DESC LIMIT $1',
       [limit],
     );

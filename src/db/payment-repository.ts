@@ -63,9 +63,24 @@ export class PaymentRepository {
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$18)
          ON CONFLICT (merchant_id, out_trade_no) DO NOTHING`,
         [
-          p.id, p.merchantId, p.outTradeNo, p.amount, p.currency, p.subject, p.status, p.orderDeadline,
-          p.orderCreatedAt ?? null, p.expiresAt, p.method ? JSON.stringify(p.method) : null, p.channel ?? null,
-          p.transactionType, p.source, p.notifyUrl ?? null, JSON.stringify(p.metadata), p.workflowId, p.at,
+          p.id,
+          p.merchantId,
+          p.outTradeNo,
+          p.amount,
+          p.currency,
+          p.subject,
+          p.status,
+          p.orderDeadline,
+          p.orderCreatedAt ?? null,
+          p.expiresAt,
+          p.method ? JSON.stringify(p.method) : null,
+          p.channel ?? null,
+          p.transactionType,
+          p.source,
+          p.notifyUrl ?? null,
+          JSON.stringify(p.metadata),
+          p.workflowId,
+          p.at,
         ],
       );
       const inserted = res.rowCount === 1;
@@ -75,7 +90,10 @@ export class PaymentRepository {
           [p.id, p.status, 'created', p.at],
         );
       }
-      const payment = await this.loadBy(c, 'merchant_id = $1 AND out_trade_no = $2', [p.merchantId, p.outTradeNo]);
+      const payment = await this.loadBy(c, 'merchant_id = $1 AND out_trade_no = $2', [
+        p.merchantId,
+        p.outTradeNo,
+      ]);
       if (!payment) throw new Error(`payment ${p.merchantId}/${p.outTradeNo} vanished after insert`);
       return { payment, inserted };
     });
@@ -89,7 +107,14 @@ export class PaymentRepository {
         const ins = await c.query(
           `INSERT INTO payment_attempts (payment_id, attempt_no, channel, channel_out_trade_no, status, method, created_at, updated_at)
            VALUES ($1,$2,$3,$4,'PROCESSING',$5,$6,$6) ON CONFLICT DO NOTHING`,
-          [ch.paymentId, a.attemptNo, a.channel, a.channelOutTradeNo, a.method ? JSON.stringify(a.method) : null, ch.at],
+          [
+            ch.paymentId,
+            a.attemptNo,
+            a.channel,
+            a.channelOutTradeNo,
+            a.method ? JSON.stringify(a.method) : null,
+            ch.at,
+          ],
         );
         if (ins.rowCount === 1) await this.history(c, ch, a.attemptNo, null, 'PROCESSING');
       }
@@ -97,7 +122,9 @@ export class PaymentRepository {
       if (ch.payment) await this.casPayment(c, ch);
       if (ch.nextAction !== undefined) {
         await c.query('UPDATE payments SET next_action = $2, updated_at = $3 WHERE id = $1', [
-          ch.paymentId, ch.nextAction ? JSON.stringify(ch.nextAction) : null, ch.at,
+          ch.paymentId,
+          ch.nextAction ? JSON.stringify(ch.nextAction) : null,
+          ch.at,
         ]);
       }
       const view = await this.loadBy(c, 'id = $1', [ch.paymentId]);
@@ -116,7 +143,9 @@ export class PaymentRepository {
       [ch.paymentId, p.from, p.to, ch.at, p.closeReason ?? null, p.paidAt ?? null, p.closedAt ?? null],
     );
     if (res.rowCount === 1) return this.history(c, ch, null, p.from, p.to);
-    const cur = await c.query<{ status: string }>('SELECT status FROM payments WHERE id = $1', [ch.paymentId]);
+    const cur = await c.query<{ status: string }>('SELECT status FROM payments WHERE id = $1', [
+      ch.paymentId,
+    ]);
     const actual = cur.rows[0]?.status ?? null;
     if (actual !== p.to) throw new StaleStatusError(`payment ${ch.paymentId}`, p.from, actual);
   }
@@ -127,7 +156,16 @@ export class PaymentRepository {
       `UPDATE payment_attempts SET status = $4, updated_at = $5, code = COALESCE($6, code),
          message = COALESCE($7, message), channel_trade_no = COALESCE($8, channel_trade_no)
        WHERE payment_id = $1 AND attempt_no = $2 AND status = $3`,
-      [ch.paymentId, a.attemptNo, a.from, a.to, ch.at, a.code ?? null, a.message ?? null, a.channelTradeNo ?? null],
+      [
+        ch.paymentId,
+        a.attemptNo,
+        a.from,
+        a.to,
+        ch.at,
+        a.code ?? null,
+        a.message ?? null,
+        a.channelTradeNo ?? null,
+      ],
     );
     if (res.rowCount === 1) {
       if (a.from !== a.to) await this.history(c, ch, a.attemptNo, a.from, a.to);
@@ -168,9 +206,10 @@ export class PaymentRepository {
   async findAttemptByChannelOutTradeNo(
     channelOutTradeNo: string,
   ): Promise<{ payment: PaymentRow; attempt: AttemptRow } | null> {
-    const a = await this.pool.query<AttemptRow>('SELECT * FROM payment_attempts WHERE channel_out_trade_no = $1', [
-      channelOutTradeNo,
-    ]);
+    const a = await this.pool.query<AttemptRow>(
+      'SELECT * FROM payment_attempts WHERE channel_out_trade_no = $1',
+      [channelOutTradeNo],
+    );
     const attempt = a.rows[0];
     if (!attempt) return null;
     const p = await this.pool.query<PaymentRow>('SELECT * FROM payments WHERE id = $1', [attempt.payment_id]);
@@ -178,11 +217,7 @@ export class PaymentRepository {
     return payment ? { payment, attempt } : null;
   }
 
-  private async loadBy(
-    c: Pool | PoolClient,
-    where: string,
-    params: unknown[],
-  ): Promise<PaymentView | null> {
+  private async loadBy(c: Pool | PoolClient, where: string, params: unknown[]): Promise<PaymentView | null> {
     const p = await c.query<PaymentRow>(`SELECT * FROM payments WHERE ${where}`, params);
     const row = p.rows[0];
     if (!row) return null;

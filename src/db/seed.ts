@@ -34,8 +34,20 @@ export async function seedDemo(pool: Pool, keys: DemoKeys, nodeEnv = process.env
   }
   const merchants = new MerchantRepository(pool);
   const routes = ['sandbox', 'sandbox_backup'];
-  await merchants.upsertMerchant({ id: 'm_demo', name: 'Demo merchant', industry: 'retail', notifySecret: keys.notifySecret, channels: routes });
-  await merchants.upsertMerchant({ id: 'm_demo2', name: 'Second demo merchant', industry: 'retail', notifySecret: keys.notifySecret, channels: routes });
+  await merchants.upsertMerchant({
+    id: 'm_demo',
+    name: 'Demo merchant',
+    industry: 'retail',
+    notifySecret: keys.notifySecret,
+    channels: routes,
+  });
+  await merchants.upsertMerchant({
+    id: 'm_demo2',
+    name: 'Second demo merchant',
+    industry: 'retail',
+    notifySecret: keys.notifySecret,
+    channels: routes,
+  });
   await merchants.upsertApiKey(keys.merchantKey, 'MERCHANT', 'm_demo', 'demo merchant key');
   await merchants.upsertApiKey(keys.merchant2Key, 'MERCHANT', 'm_demo2', 'second demo merchant key');
   await merchants.upsertApiKey(keys.operatorKey, 'OPERATOR', null, 'demo operator key');
@@ -43,7 +55,10 @@ export async function seedDemo(pool: Pool, keys: DemoKeys, nodeEnv = process.env
 }
 
 /** A production deployment must never run with the published demo keys: refuse if any is still accepted. */
-export async function assertNoDemoKeysInProduction(pool: Pool, nodeEnv = process.env.NODE_ENV): Promise<void> {
+export async function assertNoDemoKeysInProduction(
+  pool: Pool,
+  nodeEnv = process.env.NODE_ENV,
+): Promise<void> {
   if (nodeEnv !== 'production') return;
   const merchants = new MerchantRepository(pool);
   const published = [

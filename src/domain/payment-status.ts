@@ -10,7 +10,14 @@ export const PAYMENT_STATUSES = [
 ] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
-export const ATTEMPT_STATUSES = ['PROCESSING', 'UNKNOWN', 'SUCCEEDED', 'FAILED', 'CLOSED', 'REVERSED'] as const;
+export const ATTEMPT_STATUSES = [
+  'PROCESSING',
+  'UNKNOWN',
+  'SUCCEEDED',
+  'FAILED',
+  'CLOSED',
+  'REVERSED',
+] as const;
 export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 
 export const CLOSE_REASONS = ['EXPIRED', 'MERCHANT_CLOSED', 'OPERATOR_CANCELLED'] as const;

@@ -10,7 +10,8 @@ import { channelAccountsFor } from './channel-accounts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) throw new Error('DATABASE_URL and TEMPORAL_ADDRESS are required');
+  if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS)
+    throw new Error('DATABASE_URL and TEMPORAL_ADDRESS are required');
   const pool = createPool(config.DATABASE_URL);
   await migrate(pool);
   await assertNoDemoKeysInProduction(pool, config.NODE_ENV);
@@ -19,7 +20,12 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     workflowOptions: workflowOptionsFrom(config),
   });
-  const app = await buildApi({ pool, client, channels: createChannelRegistry(channelAccountsFor(config)), logger: true });
+  const app = await buildApi({
+    pool,
+    client,
+    channels: createChannelRegistry(channelAccountsFor(config)),
+    logger: true,
+  });
   await app.listen({ host: config.HOST, port: config.PORT });
 }
 

@@ -64,7 +64,9 @@ async function main(): Promise<void> {
     const sandbox = await startSandboxServer({ port: config.SANDBOX_PORT, dataDir });
     stops.push(() => sandbox.close());
 
-    const channels = createChannelRegistry(channelAccountsFor({ ...config, SANDBOX_URL: config.SANDBOX_URL ?? sandbox.url }));
+    const channels = createChannelRegistry(
+      channelAccountsFor({ ...config, SANDBOX_URL: config.SANDBOX_URL ?? sandbox.url }),
+    );
     const { worker, connection: workerConnection } = await createPaymentWorker({
       temporalAddress,
       namespace: config.TEMPORAL_NAMESPACE,

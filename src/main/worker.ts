@@ -8,7 +8,8 @@ import { channelAccountsFor } from './channel-accounts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) throw new Error('DATABASE_URL and TEMPORAL_ADDRESS are required');
+  if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS)
+    throw new Error('DATABASE_URL and TEMPORAL_ADDRESS are required');
   const pool = createPool(config.DATABASE_URL);
   await migrate(pool);
   const { worker } = await createPaymentWorker({

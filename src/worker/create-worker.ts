@@ -18,7 +18,9 @@ export interface WorkerDeps {
 }
 
 /** A worker for payment workflows and their activities, wired to real ports. */
-export async function createPaymentWorker(deps: WorkerDeps): Promise<{ worker: Worker; connection: NativeConnection }> {
+export async function createPaymentWorker(
+  deps: WorkerDeps,
+): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: deps.temporalAddress });
   const activities = createPaymentActivities({
     payments: new PaymentRepository(deps.pool),

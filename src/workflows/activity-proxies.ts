@@ -4,7 +4,11 @@ import type { PaymentActivities } from '../activities/payment-activities';
 /** Database writes: retried until they land; a CAS conflict or unknown merchant will never heal, so stop. */
 export const db = proxyActivities<PaymentActivities>({
   startToCloseTimeout: '15s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s', nonRetryableErrorTypes: ['STALE_STATUS', 'NOT_FOUND'] },
+  retry: {
+    initialInterval: '200ms',
+    maximumInterval: '10s',
+    nonRetryableErrorTypes: ['STALE_STATUS', 'NOT_FOUND'],
+  },
 });
 
 /** The pay call is never blindly repeated: a lost answer is an UNKNOWN attempt, resolved by query. */

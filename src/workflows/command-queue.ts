@@ -10,7 +10,7 @@ interface Entry {
   cmd: Command;
   done: boolean;
   result?: PaymentView;
-  error?: unknown;
+  error?: Error;
 }
 
 /**
@@ -41,7 +41,9 @@ export class CommandQueue {
       entry.result = await this.execute(entry.cmd);
     } catch (err) {
       entry.error =
-        err instanceof ApplicationFailure ? err : ApplicationFailure.nonRetryable(String((err as Error).message), 'INTERNAL');
+        err instanceof ApplicationFailure
+          ? err
+          : ApplicationFailure.nonRetryable(String((err as Error).message), 'INTERNAL');
     } finally {
       entry.done = true;
     }
@@ -53,7 +55,8 @@ export class CommandQueue {
       // Checked again here: the status may have moved between the validator and this turn of the loop.
       const refusal = payAgainRefusal(saga.status);
       if (refusal) throw ApplicationFailure.nonRetryable(`payment is ${saga.status}`, refusal);
-      if (Date.now() >= saga.deadline) throw ApplicationFailure.nonRetryable('the order deadline has passed', 'ORDER_EXPIRED');
+      if (Date.now() >= saga.deadline)
+        throw ApplicationFailure.nonRetryable('the order deadline has passed', 'ORDER_EXPIRED');
       const channelName = cmd.input.channel ?? saga.current?.channel ?? saga.routes[0] ?? 'sandbox';
       await saga.startAttempt(channelName, cmd.input.method ?? saga.request.method);
       return saga.view;
@@ -63,10 +66,16 @@ export class CommandQueue {
     if (saga.status === 'CLOSED') return saga.view;
     const r = await saga.closeAtChannel('MERCHANT_CLOSED');
     if (r === 'PAID') {
-      throw ApplicationFailure.nonRetryable('the buyer paid before the close: refund it instead', 'PAYMENT_ALREADY_SUCCEEDED');
+      throw ApplicationFailure.nonRetryable(
+        'the buyer paid before the close: refund it instead',
+        'PAYMENT_ALREADY_SUCCEEDED',
+      );
     }
     if (r === 'UNKNOWN') {
-      throw ApplicationFailure.nonRetryable('the channel did not confirm the close; it is retried', 'PAYMENT_STATUS_UNKNOWN');
+      throw ApplicationFailure.nonRetryable(
+        'the channel did not confirm the close; it is retried',
+        'PAYMENT_STATUS_UNKNOWN',
+      );
     }
     return saga.view;
   }

@@ -53,13 +53,27 @@ export class PaymentSaga {
   async move(
     reason: string,
     to: { payment?: PaymentStatus; attempt?: AttemptStatus; closeReason?: CloseReason },
-    extra: Partial<StatusChange> & { code?: string; message?: string; channelTradeNo?: string | null; paidAt?: string | null } = {},
+    extra: Partial<StatusChange> & {
+      code?: string;
+      message?: string;
+      channelTradeNo?: string | null;
+      paidAt?: string | null;
+    } = {},
   ): Promise<void> {
     const at = new Date().toISOString();
-    const change: StatusChange = { paymentId: this.view.id, at, reason, nextAction: extra.nextAction, newAttempt: extra.newAttempt };
+    const change: StatusChange = {
+      paymentId: this.view.id,
+      at,
+      reason,
+      nextAction: extra.nextAction,
+      newAttempt: extra.newAttempt,
+    };
     if (to.payment && to.payment !== this.status) {
       if (!canTransitionPayment(this.status, to.payment)) {
-        throw ApplicationFailure.nonRetryable(`illegal payment move ${this.status} -> ${to.payment}`, 'ILLEGAL_TRANSITION');
+        throw ApplicationFailure.nonRetryable(
+          `illegal payment move ${this.status} -> ${to.payment}`,
+          'ILLEGAL_TRANSITION',
+        );
       }
       change.payment = {
         from: this.status,
@@ -72,7 +86,10 @@ export class PaymentSaga {
     const a = this.current;
     if (to.attempt && a && !extra.newAttempt) {
       if (to.attempt !== a.status && !canTransitionAttempt(a.status, to.attempt)) {
-        throw ApplicationFailure.nonRetryable(`illegal attempt move ${a.status} -> ${to.attempt}`, 'ILLEGAL_TRANSITION');
+        throw ApplicationFailure.nonRetryable(
+          `illegal attempt move ${a.status} -> ${to.attempt}`,
+          'ILLEGAL_TRANSITION',
+        );
       }
       change.attempt = {
         attemptNo: a.attemptNo,
@@ -93,7 +110,10 @@ export class PaymentSaga {
     await this.move(
       'attempt started',
       { payment: 'PROCESSING' },
-      { newAttempt: { attemptNo, channel: channelName, channelOutTradeNo: outTradeNo, method }, nextAction: null },
+      {
+        newAttempt: { attemptNo, channel: channelName, channelOutTradeNo: outTradeNo, method },
+        nextAction: null,
+      },
     );
     let outcome: PayOutcome;
     try {
@@ -112,12 +132,19 @@ export class PaymentSaga {
     }
     switch (outcome.outcome) {
       case 'PENDING':
-        return this.move('pay accepted', { attempt: 'PROCESSING' }, {
-          nextAction: outcome.nextAction,
-          channelTradeNo: outcome.channelTradeNo,
-        });
+        return this.move(
+          'pay accepted',
+          { attempt: 'PROCESSING' },
+          {
+            nextAction: outcome.nextAction,
+            channelTradeNo: outcome.channelTradeNo,
+          },
+        );
       case 'PAID':
-        return this.settle({ kind: 'PAID', channelTradeNo: outcome.channelTradeNo, paidAt: outcome.paidAt }, 'paid at once');
+        return this.settle(
+          { kind: 'PAID', channelTradeNo: outcome.channelTradeNo, paidAt: outcome.paidAt },
+          'paid at once',
+        );
       case 'DECLINED':
         return this.move(
           'declined',
@@ -125,10 +152,14 @@ export class PaymentSaga {
           { code: outcome.code, message: outcome.message },
         );
       case 'UNKNOWN':
-        return this.move('pay result unknown', { payment: 'UNKNOWN', attempt: 'UNKNOWN' }, {
-          code: outcome.code,
-          message: outcome.message,
-        });
+        return this.move(
+          'pay result unknown',
+          { payment: 'UNKNOWN', attempt: 'UNKNOWN' },
+          {
+            code: outcome.code,
+            message: outcome.message,
+          },
+        );
     }
   }
 
@@ -142,8 +173,10 @@ export class PaymentSaga {
     } catch {
       return; // still unknown; the next poll or the deadline resolves it
     }
-    if (q.status === 'PAID') return this.settle({ kind: 'PAID', channelTradeNo: q.channelTradeNo, paidAt: q.paidAt }, 'query: paid');
-    if (q.status === 'WAIT_BUYER_PAY') return this.settle({ kind: 'WAITING', channelTradeNo: q.channelTradeNo }, 'query: waiting');
+    if (q.status === 'PAID')
+      return this.settle({ kind: 'PAID', channelTradeNo: q.channelTradeNo, paidAt: q.paidAt }, 'query: paid');
+    if (q.status === 'WAIT_BUYER_PAY')
+      return this.settle({ kind: 'WAITING', channelTradeNo: q.channelTradeNo }, 'query: waiting');
     if (q.status === 'CLOSED') return this.settle({ kind: 'CLOSED' }, 'query: closed at channel');
     // NOT_FOUND while unknown: the pay call may still be in flight at the channel; keep asking until the deadline.
   }
@@ -152,15 +185,28 @@ export class PaymentSaga {
   async settle(r: ChannelResult, reason: string): Promise<void> {
     if (!this.hasOpenAttempt || isTerminalPayment(this.status)) return;
     if (r.kind === 'PAID') {
-      return this.move(reason, { payment: 'SUCCEEDED', attempt: 'SUCCEEDED' }, { channelTradeNo: r.channelTradeNo, paidAt: r.paidAt });
+      return this.move(
+        reason,
+        { payment: 'SUCCEEDED', attempt: 'SUCCEEDED' },
+        { channelTradeNo: r.channelTradeNo, paidAt: r.paidAt },
+      );
     }
     if (r.kind === 'WAITING' && this.current?.status === 'UNKNOWN') {
-      return this.move(reason, { payment: 'PROCESSING', attempt: 'PROCESSING' }, { channelTradeNo: r.channelTradeNo });
+      return this.move(
+        reason,
+        { payment: 'PROCESSING', attempt: 'PROCESSING' },
+        { channelTradeNo: r.channelTradeNo },
+      );
     }
     if (r.kind === 'CLOSED') {
       // The channel closed the trade itself (its time_expire is our deadline): the payment expired with it.
       const expired = Date.now() >= this.deadline - 1_000;
-      return this.move(reason, expired ? { payment: 'CLOSED', attempt: 'CLOSED', closeReason: 'EXPIRED' } : { payment: 'AWAITING_RETRY', attempt: 'CLOSED' });
+      return this.move(
+        reason,
+        expired
+          ? { payment: 'CLOSED', attempt: 'CLOSED', closeReason: 'EXPIRED' }
+          : { payment: 'AWAITING_RETRY', attempt: 'CLOSED' },
+      );
     }
   }
 
@@ -182,7 +228,10 @@ export class PaymentSaga {
       c = { outcome: 'UNKNOWN', code: 'CLOSE_CALL_FAILED', message: String((err as Error).message) };
     }
     if (c.outcome === 'ALREADY_PAID') {
-      await this.settle({ kind: 'PAID', channelTradeNo: c.channelTradeNo, paidAt: c.paidAt }, 'close: already paid');
+      await this.settle(
+        { kind: 'PAID', channelTradeNo: c.channelTradeNo, paidAt: c.paidAt },
+        'close: already paid',
+      );
       return 'PAID';
     }
     if (c.outcome === 'CLOSED' || c.outcome === 'NOT_FOUND') {
@@ -192,7 +241,11 @@ export class PaymentSaga {
     try {
       const r = await channel.channelCancel({ channel: a.channel, outTradeNo: a.channelOutTradeNo });
       if (r.outcome === 'REVERSED') {
-        await this.move(`reversed (${r.action}): ${closeReason}`, { payment: 'CLOSED', attempt: 'REVERSED', closeReason });
+        await this.move(`reversed (${r.action}): ${closeReason}`, {
+          payment: 'CLOSED',
+          attempt: 'REVERSED',
+          closeReason,
+        });
         return 'DONE';
       }
     } catch (err) {
@@ -205,8 +258,15 @@ export class PaymentSaga {
   }
 
   /** A channel says attempt `attemptNo` was paid: settle it if current and open, else record it for refund. */
-  async onPaid(attemptNo: number, channelTradeNo: string, paidAt: string | null, amount: number, reason: string): Promise<void> {
-    const isCurrentAndOpen = this.current?.attemptNo === attemptNo && this.hasOpenAttempt && !isTerminalPayment(this.status);
+  async onPaid(
+    attemptNo: number,
+    channelTradeNo: string,
+    paidAt: string | null,
+    amount: number,
+    reason: string,
+  ): Promise<void> {
+    const isCurrentAndOpen =
+      this.current?.attemptNo === attemptNo && this.hasOpenAttempt && !isTerminalPayment(this.status);
     if (isCurrentAndOpen) return this.settle({ kind: 'PAID', channelTradeNo, paidAt }, reason);
     return this.recordLateSuccess(attemptNo, channelTradeNo, amount);
   }
@@ -216,7 +276,9 @@ export class PaymentSaga {
     if (this.lateRecorded.has(attemptNo)) return;
     const attempt = this.view.attempts.find((x) => x.attemptNo === attemptNo);
     if (!attempt) return;
-    const winner = this.status === 'SUCCEEDED' && this.view.attempts.some((x) => x.status === 'SUCCEEDED' && x.attemptNo === attemptNo);
+    const winner =
+      this.status === 'SUCCEEDED' &&
+      this.view.attempts.some((x) => x.status === 'SUCCEEDED' && x.attemptNo === attemptNo);
     if (winner) return; // the success we already counted
     this.lateRecorded.add(attemptNo);
     await db.recordLatePayment({

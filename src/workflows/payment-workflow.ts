@@ -1,10 +1,4 @@
-import {
-  ApplicationFailure,
-  condition,
-  setHandler,
-  uuid4,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, condition, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import { sameCreateRequest } from '../domain/create-request';
 import { msUntil, nextPollDelayMs } from '../domain/expiry';
 import { paymentIdFromUuid, parseChannelOutTradeNo } from '../domain/ids';
@@ -21,6 +15,7 @@ import {
   type PaymentWorkflowInput,
 } from './contract';
 import { PaymentSaga } from './payment-saga';
+import type { CreatePaymentInput } from '../domain/payment';
 import { resolveOptions } from './payment-workflow-options';
 import { CommandQueue } from './command-queue';
 
@@ -49,7 +44,7 @@ export async function paymentWorkflow({ request, options }: PaymentWorkflowInput
       return { payment: saga.view, created };
     },
     {
-      validator: (req) => {
+      validator: (req: CreatePaymentInput) => {
         if (!sameCreateRequest(req, request)) {
           throw ApplicationFailure.nonRetryable(
             'this outTradeNo was already used with a different amount, currency or orderDeadline',
@@ -62,8 +57,10 @@ export async function paymentWorkflow({ request, options }: PaymentWorkflowInput
   setHandler(payAgainUpdate, (input: PayAgainInput) => commands.submit({ kind: 'PAY_AGAIN', input }), {
     validator: (_input: PayAgainInput) => {
       const refusal = recorded ? payAgainRefusal(saga.status) : 'PAYMENT_IN_PROGRESS';
-      if (refusal) throw ApplicationFailure.nonRetryable(`payment is ${recorded ? saga.status : 'CREATED'}`, refusal);
-      if (Date.now() >= saga.deadline) throw ApplicationFailure.nonRetryable('the order deadline has passed', 'ORDER_EXPIRED');
+      if (refusal)
+        throw ApplicationFailure.nonRetryable(`payment is ${recorded ? saga.status : 'CREATED'}`, refusal);
+      if (Date.now() >= saga.deadline)
+        throw ApplicationFailure.nonRetryable('the order deadline has passed', 'ORDER_EXPIRED');
     },
   });
   setHandler(closePaymentUpdate, () => commands.submit({ kind: 'CLOSE' }), {
@@ -139,7 +136,10 @@ async function drainNotices(saga: PaymentSaga, notices: ChannelNotice[]): Promis
       await saga.onPaid(ref.attemptNo, n.channelTradeNo, n.paidAt, n.amount, 'notify: paid');
     } else if (saga.current?.attemptNo === ref.attemptNo) {
       // A stale WAIT_BUYER_PAY after a success changes nothing: final statuses are never left.
-      await saga.settle(n.status === 'CLOSED' ? { kind: 'CLOSED' } : { kind: 'WAITING', channelTradeNo: n.channelTradeNo }, `notify: ${n.status}`);
+      await saga.settle(
+        n.status === 'CLOSED' ? { kind: 'CLOSED' } : { kind: 'WAITING', channelTradeNo: n.channelTradeNo },
+        `notify: ${n.status}`,
+      );
     }
   }
 }

@@ -42,28 +42,49 @@ test.each(cases)('%s: 400 problem+json, nothing created', async (_name, mutate) 
   const r = await stack.api('POST', '/v1/payments', { body: mutate(base) });
   expect(r.status).toBe(400);
   expect(r.headers.get('content-type')).toContain('application/problem+json');
-  expect(r.body).toMatchObject({ status: 400, code: 'VALIDATION_ERROR', type: expect.any(String), title: expect.any(String) });
+  expect(r.body).toMatchObject({
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    type: expect.any(String),
+    title: expect.any(String),
+  });
   const rows = await stack.pool.query('SELECT 1 FROM payments WHERE out_trade_no = $1', [base.outTradeNo]);
   expect(rows.rowCount).toBe(0);
 });
 
 test('malformed JSON, wrong media type and oversized bodies are 4xx problems', async () => {
-  const broken = await stack.api('POST', '/v1/payments', { raw: '{"amount": ', headers: { 'content-type': 'application/json' } });
+  const broken = await stack.api('POST', '/v1/payments', {
+    raw: '{"amount": ',
+    headers: { 'content-type': 'application/json' },
+  });
   expect(broken.status).toBe(400);
   expect(broken.body.code).toBe('VALIDATION_ERROR');
-  const xml = await stack.api('POST', '/v1/payments', { raw: '<x/>', headers: { 'content-type': 'application/xml' } });
+  const xml = await stack.api('POST', '/v1/payments', {
+    raw: '<x/>',
+    headers: { 'content-type': 'application/xml' },
+  });
   expect(xml.status).toBe(415);
-  const huge = await stack.api('POST', '/v1/payments', { raw: JSON.stringify({ subject: 'x'.repeat(600_000) }), headers: { 'content-type': 'application/json' } });
+  const huge = await stack.api('POST', '/v1/payments', {
+    raw: JSON.stringify({ subject: 'x'.repeat(600_000) }),
+    headers: { 'content-type': 'application/json' },
+  });
   expect(huge.status).toBe(413);
 });
 
 test('no key, a wrong key or a malformed header answers 401 whatever the body', async () => {
   for (const key of [null, 'sk_wrong', 'a b c']) {
-    const r = await stack.api('POST', '/v1/payments', { key, raw: '{not json', headers: { 'content-type': 'application/json' } });
+    const r = await stack.api('POST', '/v1/payments', {
+      key,
+      raw: '{not json',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(r.status).toBe(401);
     expect(r.body.code).toBe('UNAUTHENTICATED');
   }
-  const bearerless = await stack.api('GET', '/v1/payments/pay_00000000000000000000000000000000', { key: null, headers: { authorization: 'sk_test_demo_merchant' } });
+  const bearerless = await stack.api('GET', '/v1/payments/pay_00000000000000000000000000000000', {
+    key: null,
+    headers: { authorization: 'sk_test_demo_merchant' },
+  });
   expect(bearerless.status).toBe(401);
 });
 
@@ -88,7 +109,13 @@ test('health, readiness and the OpenAPI document', async () => {
   const doc = await stack.api('GET', '/openapi.json', { key: null });
   expect(doc.status).toBe(200);
   expect(doc.body.openapi).toMatch(/^3\./);
-  for (const path of ['/v1/payments', '/v1/payments/{id}', '/v1/payments/{id}/attempts', '/v1/payments/{id}/close', '/v1/channels/{channel}/notify']) {
+  for (const path of [
+    '/v1/payments',
+    '/v1/payments/{id}',
+    '/v1/payments/{id}/attempts',
+    '/v1/payments/{id}/close',
+    '/v1/channels/{channel}/notify',
+  ]) {
     expect(Object.keys(doc.body.paths)).toContain(path);
   }
   const docs = await fetch(`${stack.apiUrl}/docs/`);

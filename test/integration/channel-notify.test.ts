@@ -30,7 +30,14 @@ async function postNotify(fields: Record<string, string>, channel = 'sandbox') {
 
 async function pendingPayment() {
   const r = await stack.api('POST', '/v1/payments', {
-    body: { outTradeNo: orderNo('ntf'), amount: 1999, currency: 'CNY', subject: 'Cake', orderDeadline: inMinutes(10), method: { type: 'wallet', token: 'sim_never_pay' } },
+    body: {
+      outTradeNo: orderNo('ntf'),
+      amount: 1999,
+      currency: 'CNY',
+      subject: 'Cake',
+      orderDeadline: inMinutes(10),
+      method: { type: 'wallet', token: 'sim_never_pay' },
+    },
   });
   expect(r.status).toBe(201);
   return r.body as { id: string; attempts: Array<{ channelOutTradeNo: string }> };
@@ -54,12 +61,21 @@ function paidFields(outTradeNo: string, notifyId: string, amount = '19.99'): Rec
 }
 
 const rejectedCount = async (outTradeNo: string) =>
-  Number((await stack.pool.query('SELECT count(*) FROM channel_notifications WHERE NOT verified AND out_trade_no = $1', [outTradeNo])).rows[0].count);
+  Number(
+    (
+      await stack.pool.query(
+        'SELECT count(*) FROM channel_notifications WHERE NOT verified AND out_trade_no = $1',
+        [outTradeNo],
+      )
+    ).rows[0].count,
+  );
 
 test('a forged signature changes nothing, answers fail and is recorded for operators', async () => {
   const p = await pendingPayment();
   const outTradeNo = p.attempts[0]!.channelOutTradeNo;
-  const forger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const forger = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
   const r = await postNotify(sign(paidFields(outTradeNo, `forged-${Date.now()}`), forger));
   expect(r).toEqual({ status: 400, text: 'fail' });
   expect(await rejectedCount(outTradeNo)).toBe(1);
@@ -83,13 +99,25 @@ test('a correctly signed notify with a different amount, or an unknown out_trade
   const p = await pendingPayment();
   const outTradeNo = p.attempts[0]!.channelOutTradeNo;
   const keys = loadOrCreateSandboxKeys(stack.dataDir, 'sandbox');
-  expect((await postNotify(sign(paidFields(outTradeNo, `amt-${Date.now()}`, '1.00'), keys.channelPrivateKeyPem))).status).toBe(400);
+  expect(
+    (await postNotify(sign(paidFields(outTradeNo, `amt-${Date.now()}`, '1.00'), keys.channelPrivateKeyPem)))
+      .status,
+  ).toBe(400);
   expect(await rejectedCount(outTradeNo)).toBe(1);
   const unknown = `pay_${'0'.repeat(32)}-1`;
-  expect((await postNotify(sign(paidFields(unknown, `unk-${Date.now()}`), keys.channelPrivateKeyPem))).status).toBe(400);
+  expect(
+    (await postNotify(sign(paidFields(unknown, `unk-${Date.now()}`), keys.channelPrivateKeyPem))).status,
+  ).toBe(400);
   expect(await rejectedCount(unknown)).toBeGreaterThanOrEqual(1);
   // The sandbox's key is not the backup account's: a notify for one account on the other's path fails.
-  expect((await postNotify(sign(paidFields(outTradeNo, `acct-${Date.now()}`), keys.channelPrivateKeyPem), 'sandbox_backup')).status).toBe(400);
+  expect(
+    (
+      await postNotify(
+        sign(paidFields(outTradeNo, `acct-${Date.now()}`), keys.channelPrivateKeyPem),
+        'sandbox_backup',
+      )
+    ).status,
+  ).toBe(400);
   expect((await postNotify(paidFields(outTradeNo, 'x'), 'no_such_channel')).status).toBe(404);
   expect((await stack.api('GET', `/v1/payments/${p.id}`)).body.status).toBe('PROCESSING');
 });
@@ -101,8 +129,13 @@ test('a genuine notify succeeds the payment; its duplicate answers success and c
   const n = sign(paidFields(outTradeNo, `real-${Date.now()}`), keys.channelPrivateKeyPem);
   expect(await postNotify(n)).toEqual({ status: 200, text: 'success' });
   expect(await postNotify(n)).toEqual({ status: 200, text: 'success' });
-  await eventually(async () => ((await stack.api('GET', `/v1/payments/${p.id}`)).body.status === 'SUCCEEDED' ? true : undefined));
-  const inbox = await stack.pool.query('SELECT count(*) FROM channel_notifications WHERE verified AND notify_id = $1', [n.notify_id]);
+  await eventually(async () =>
+    (await stack.api('GET', `/v1/payments/${p.id}`)).body.status === 'SUCCEEDED' ? true : undefined,
+  );
+  const inbox = await stack.pool.query(
+    'SELECT count(*) FROM channel_notifications WHERE verified AND notify_id = $1',
+    [n.notify_id],
+  );
   expect(Number(inbox.rows[0].count)).toBe(1);
   const history = await stack.pool.query(
     "SELECT count(*) FROM payment_status_history WHERE payment_id = $1 AND attempt_no IS NULL AND to_status = 'SUCCEEDED'",
@@ -117,12 +150,17 @@ test('a success that arrives after the payment closed is recorded as a late paym
   const closed = await stack.api('POST', `/v1/payments/${p.id}/close`);
   expect(closed.body.status).toBe('CLOSED');
   const keys = loadOrCreateSandboxKeys(stack.dataDir, 'sandbox');
-  expect(await postNotify(sign(paidFields(outTradeNo, `late-${Date.now()}`), keys.channelPrivateKeyPem))).toEqual({
+  expect(
+    await postNotify(sign(paidFields(outTradeNo, `late-${Date.now()}`), keys.channelPrivateKeyPem)),
+  ).toEqual({
     status: 200,
     text: 'success',
   });
   const late = await eventually(async () => {
-    const l = await stack.pool.query('SELECT reason, amount, attempt_no FROM late_payments WHERE payment_id = $1', [p.id]);
+    const l = await stack.pool.query(
+      'SELECT reason, amount, attempt_no FROM late_payments WHERE payment_id = $1',
+      [p.id],
+    );
     return l.rowCount ? l.rows : undefined;
   });
   expect(late).toEqual([{ reason: 'LATE_PAYMENT', amount: 1999, attempt_no: 1 }]);

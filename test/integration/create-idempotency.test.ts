@@ -1,4 +1,11 @@
-import { eventually, inMinutes, inSeconds, orderNo, startTestStack, type TestStack } from './support/test-stack';
+import {
+  eventually,
+  inMinutes,
+  inSeconds,
+  orderNo,
+  startTestStack,
+  type TestStack,
+} from './support/test-stack';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -38,16 +45,26 @@ test('a replay answers 200 with the payment as it is now; different values answe
 
 test('50 concurrent identical creates: one 201, one payment, one workflow, one channel trade', async () => {
   const b = body(orderNo('race'), { method: { type: 'bank_card', token: 'sim_never_pay' } });
-  const answers = await Promise.all(Array.from({ length: 50 }, () => stack.api('POST', '/v1/payments', { body: b })));
+  const answers = await Promise.all(
+    Array.from({ length: 50 }, () => stack.api('POST', '/v1/payments', { body: b })),
+  );
   const statuses = answers.map((a) => a.status).sort();
   expect(statuses.filter((s) => s === 201)).toHaveLength(1);
   expect(statuses.filter((s) => s === 200)).toHaveLength(49);
   expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
-  const rows = await stack.pool.query('SELECT id FROM payments WHERE merchant_id = $1 AND out_trade_no = $2', ['m_demo', b.outTradeNo]);
+  const rows = await stack.pool.query(
+    'SELECT id FROM payments WHERE merchant_id = $1 AND out_trade_no = $2',
+    ['m_demo', b.outTradeNo],
+  );
   expect(rows.rowCount).toBe(1);
-  const attempts = await stack.pool.query('SELECT channel_out_trade_no FROM payment_attempts WHERE payment_id = $1', [answers[0]!.body.id]);
+  const attempts = await stack.pool.query(
+    'SELECT channel_out_trade_no FROM payment_attempts WHERE payment_id = $1',
+    [answers[0]!.body.id],
+  );
   expect(attempts.rowCount).toBe(1);
-  const executions = await stack.client.temporal.workflow.count(`WorkflowId = "payment-m_demo-${b.outTradeNo}"`);
+  const executions = await stack.client.temporal.workflow.count(
+    `WorkflowId = "payment-m_demo-${b.outTradeNo}"`,
+  );
   expect(executions.count).toBe(1);
 });
 
@@ -66,13 +83,21 @@ test('the typed client gives the same answers as HTTP', async () => {
   expect(created.created).toBe(true);
   const replay = await stack.client.create('m_demo', b);
   expect(replay).toMatchObject({ created: false, payment: { id: created.payment.id } });
-  await expect(stack.client.create('m_demo', { ...b, amount: 1 })).rejects.toMatchObject({ code: 'IDEMPOTENCY_MISMATCH' });
-  await expect(stack.client.create('m_demo', { ...b, amount: -1 })).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+  await expect(stack.client.create('m_demo', { ...b, amount: 1 })).rejects.toMatchObject({
+    code: 'IDEMPOTENCY_MISMATCH',
+  });
+  await expect(stack.client.create('m_demo', { ...b, amount: -1 })).rejects.toMatchObject({
+    code: 'VALIDATION_ERROR',
+  });
   const got = await stack.client.get('m_demo', b.outTradeNo);
   expect(got?.id).toBe(created.payment.id);
   const closed = await stack.client.close('m_demo', b.outTradeNo);
   expect(closed.status).toBe('CLOSED');
-  await expect(stack.client.payAgain('m_demo', b.outTradeNo, {})).rejects.toMatchObject({ code: 'PAYMENT_CLOSED' });
+  await expect(stack.client.payAgain('m_demo', b.outTradeNo, {})).rejects.toMatchObject({
+    code: 'PAYMENT_CLOSED',
+  });
   expect(await stack.client.get('m_demo', orderNo('nothing'))).toBeNull();
-  await eventually(async () => ((await stack.client.get('m_demo', b.outTradeNo))?.status === 'CLOSED' ? true : undefined));
+  await eventually(async () =>
+    (await stack.client.get('m_demo', b.outTradeNo))?.status === 'CLOSED' ? true : undefined,
+  );
 });

@@ -1,6 +1,13 @@
 import { PaymentClient } from '../../src/client/payment-client';
 import { PaymentRepository } from '../../src/db/payment-repository';
-import { eventually, inMinutes, inSeconds, orderNo, startTestStack, type TestStack } from './support/test-stack';
+import {
+  eventually,
+  inMinutes,
+  inSeconds,
+  orderNo,
+  startTestStack,
+  type TestStack,
+} from './support/test-stack';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -29,7 +36,11 @@ async function statusOf(id: string, until: string, timeoutMs = 20_000) {
 }
 
 async function historyOf(paymentId: string) {
-  const r = await stack.pool.query<{ attempt_no: number | null; from_status: string | null; to_status: string }>(
+  const r = await stack.pool.query<{
+    attempt_no: number | null;
+    from_status: string | null;
+    to_status: string;
+  }>(
     'SELECT attempt_no, from_status, to_status FROM payment_status_history WHERE payment_id = $1 ORDER BY id',
     [paymentId],
   );
@@ -50,9 +61,14 @@ describe('sandbox behaviours end to end through HTTP', () => {
     expect(paid.paidAt).not.toBeNull();
     expect(paid.attempts[0].status).toBe('SUCCEEDED');
     expect(paid.attempts[0].channelTradeNo).toEqual(expect.any(String));
-    const inbox = await stack.pool.query('SELECT verified FROM channel_notifications WHERE payment_id = $1', [r.body.id]);
+    const inbox = await stack.pool.query('SELECT verified FROM channel_notifications WHERE payment_id = $1', [
+      r.body.id,
+    ]);
     expect(inbox.rows.length).toBeGreaterThanOrEqual(1);
     expect(inbox.rows.every((x: { verified: boolean }) => x.verified)).toBe(true);
+    // What an operator filters on in the Temporal Web UI, kept current by the workflow.
+    const query = `PaymentStatus = "SUCCEEDED" AND MerchantId = "m_demo" AND OutTradeNo = "${r.body.outTradeNo}" AND Channel = "sandbox"`;
+    await eventually(async () => ((await stack.client.temporal.workflow.count(query)).count === 1 ? true : undefined));
   });
 
   test('no token: a QR code to show the buyer, then SUCCEEDED', async () => {
@@ -68,7 +84,9 @@ describe('sandbox behaviours end to end through HTTP', () => {
     expect(r.status).toBe(201);
     const paid = await statusOf(r.body.id, 'SUCCEEDED');
     expect(paid.attempts[0].status).toBe('SUCCEEDED');
-    const inbox = await stack.pool.query('SELECT 1 FROM channel_notifications WHERE payment_id = $1', [r.body.id]);
+    const inbox = await stack.pool.query('SELECT 1 FROM channel_notifications WHERE payment_id = $1', [
+      r.body.id,
+    ]);
     expect(inbox.rowCount).toBe(0);
   });
 
@@ -76,12 +94,17 @@ describe('sandbox behaviours end to end through HTTP', () => {
     const r = await create('sim_success_duplicate_notify');
     await statusOf(r.body.id, 'SUCCEEDED');
     await eventually(async () => {
-      const n = await stack.pool.query("SELECT 1 FROM channel_notifications WHERE payment_id = $1 AND trade_status = 'WAIT_BUYER_PAY'", [r.body.id]);
+      const n = await stack.pool.query(
+        "SELECT 1 FROM channel_notifications WHERE payment_id = $1 AND trade_status = 'WAIT_BUYER_PAY'",
+        [r.body.id],
+      );
       return (n.rowCount ?? 0) > 0 ? true : undefined;
     });
     const after = await stack.api('GET', `/v1/payments/${r.body.id}`);
     expect(after.body.status).toBe('SUCCEEDED');
-    const succeeded = (await historyOf(r.body.id)).filter((h) => h.attempt_no === null && h.to_status === 'SUCCEEDED');
+    const succeeded = (await historyOf(r.body.id)).filter(
+      (h) => h.attempt_no === null && h.to_status === 'SUCCEEDED',
+    );
     expect(succeeded).toHaveLength(1);
   });
 
@@ -90,7 +113,9 @@ describe('sandbox behaviours end to end through HTTP', () => {
     expect(r.status).toBe(201);
     expect(r.body.status).toBe('AWAITING_RETRY');
     expect(r.body.attempts[0]).toMatchObject({ status: 'FAILED', code: expect.stringContaining('BALANCE') });
-    const again = await stack.api('POST', `/v1/payments/${r.body.id}/attempts`, { body: { method: { type: 'bank_card', token: 'sim_success' } } });
+    const again = await stack.api('POST', `/v1/payments/${r.body.id}/attempts`, {
+      body: { method: { type: 'bank_card', token: 'sim_success' } },
+    });
     expect(again.status).toBe(202);
     expect(again.body.attempts).toHaveLength(2);
     const paid = await statusOf(r.body.id, 'SUCCEEDED');
@@ -142,7 +167,9 @@ describe('sandbox behaviours end to end through HTTP', () => {
     const q = await stack.channels.get('sandbox').query(final.attempts[0].channelOutTradeNo);
     if (final.status === 'CLOSED' && q.status === 'PAID') {
       const late = await eventually(async () => {
-        const l = await stack.pool.query('SELECT reason FROM late_payments WHERE payment_id = $1', [r.body.id]);
+        const l = await stack.pool.query('SELECT reason FROM late_payments WHERE payment_id = $1', [
+          r.body.id,
+        ]);
         return l.rowCount ? l.rows : undefined;
       });
       expect(late[0].reason).toBe('LATE_PAYMENT');
@@ -192,7 +219,10 @@ describe('merchant commands', () => {
     expect(r1.status).toBe(409);
     expect(r1.body.code).toBe('PAYMENT_IN_PROGRESS');
     // A slow first poll keeps the payment UNKNOWN long enough to ask.
-    const slowPoller = new PaymentClient(stack.client.temporal, { taskQueue: stack.taskQueue, workflowOptions: { pollInitialMs: 60_000 } });
+    const slowPoller = new PaymentClient(stack.client.temporal, {
+      taskQueue: stack.taskQueue,
+      workflowOptions: { pollInitialMs: 60_000 },
+    });
     const u = await slowPoller.create('m_demo', {
       outTradeNo: orderNo('unknown'),
       amount: 1999,
@@ -202,6 +232,8 @@ describe('merchant commands', () => {
       method: { type: 'bank_card', token: 'sim_timeout_then_success' },
     });
     expect(u.payment.status).toBe('UNKNOWN');
+    const unknownQuery = `PaymentStatus = "UNKNOWN" AND OutTradeNo = "${u.payment.outTradeNo}"`;
+    await eventually(async () => ((await stack.client.temporal.workflow.count(unknownQuery)).count === 1 ? true : undefined));
     const r2 = await stack.api('POST', `/v1/payments/${u.payment.id}/attempts`, { body: {} });
     expect(r2.status).toBe(409);
     expect(r2.body.code).toBe('PAYMENT_STATUS_UNKNOWN');
@@ -214,7 +246,9 @@ describe('merchant commands', () => {
     expect(byNo.body.id).toBe(r.body.id);
     const other = await stack.api('GET', `/v1/payments/${r.body.id}`, { key: 'sk_test_demo2_merchant' });
     expect(other.status).toBe(404);
-    const otherClose = await stack.api('POST', `/v1/payments/${r.body.id}/close`, { key: 'sk_test_demo2_merchant' });
+    const otherClose = await stack.api('POST', `/v1/payments/${r.body.id}/close`, {
+      key: 'sk_test_demo2_merchant',
+    });
     expect(otherClose.status).toBe(404);
     const still = await new PaymentRepository(stack.pool).findById(r.body.id);
     expect(still?.status).toBe('PROCESSING');

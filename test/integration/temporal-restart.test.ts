@@ -2,7 +2,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTemporalDevServer, type DevServer } from '../../scripts/lib/temporal-dev-server';
-import { eventually, env, freePort, inMinutes, orderNo, startTestStack, type TestStack } from './support/test-stack';
+import {
+  eventually,
+  env,
+  freePort,
+  inMinutes,
+  orderNo,
+  startTestStack,
+  type TestStack,
+} from './support/test-stack';
 
 // This test restarts its Temporal server, so it brings its own instead of the shared one.
 let server: DevServer;
@@ -11,7 +19,8 @@ let port: number;
 let uiPort: number;
 const dbFilename = join(mkdtempSync(join(tmpdir(), 'temporal-restart-')), 'temporal.db');
 
-const startServer = () => startTemporalDevServer({ cliPath: env('TEMPORAL_CLI_PATH'), port, uiPort, dbFilename });
+const startServer = () =>
+  startTemporalDevServer({ cliPath: env('TEMPORAL_CLI_PATH'), port, uiPort, dbFilename });
 
 beforeAll(async () => {
   port = await freePort();
@@ -26,7 +35,14 @@ afterAll(async () => {
 
 test('the Temporal dev server restarted mid-payment (persisted with --db-filename): the payment completes exactly once', async () => {
   const created = await stack.api('POST', '/v1/payments', {
-    body: { outTradeNo: orderNo('restart'), amount: 1200, currency: 'CNY', subject: 'Lamp', orderDeadline: inMinutes(10), method: { type: 'bank_card', token: 'sim_success_no_notify' } },
+    body: {
+      outTradeNo: orderNo('restart'),
+      amount: 1200,
+      currency: 'CNY',
+      subject: 'Lamp',
+      orderDeadline: inMinutes(10),
+      method: { type: 'bank_card', token: 'sim_success_no_notify' },
+    },
   });
   expect(created.status).toBe(201);
   expect(created.body.status).toBe('PROCESSING');

@@ -13,10 +13,20 @@ test('a worker killed with SIGKILL mid-payment, then restarted: the payment comp
   const outTradeNo = orderNo('kill');
   // The pay call of sim_timeout_then_success hangs at the channel: kill the worker while it is in flight.
   const creating = stack.api('POST', '/v1/payments', {
-    body: { outTradeNo, amount: 880, currency: 'CNY', subject: 'Book', orderDeadline: inMinutes(10), method: { type: 'bank_card', token: 'sim_timeout_then_success' } },
+    body: {
+      outTradeNo,
+      amount: 880,
+      currency: 'CNY',
+      subject: 'Book',
+      orderDeadline: inMinutes(10),
+      method: { type: 'bank_card', token: 'sim_timeout_then_success' },
+    },
   });
   await eventually(async () => {
-    const r = await stack.pool.query('SELECT 1 FROM payment_attempts a JOIN payments p ON p.id = a.payment_id WHERE p.out_trade_no = $1', [outTradeNo]);
+    const r = await stack.pool.query(
+      'SELECT 1 FROM payment_attempts a JOIN payments p ON p.id = a.payment_id WHERE p.out_trade_no = $1',
+      [outTradeNo],
+    );
     return r.rowCount ? true : undefined;
   });
   await kill(first, 'SIGKILL');

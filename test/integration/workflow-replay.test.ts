@@ -3,7 +3,14 @@ import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { paymentWorkflowId } from '../../src/domain/ids';
-import { eventually, inMinutes, inSeconds, orderNo, startTestStack, type TestStack } from './support/test-stack';
+import {
+  eventually,
+  inMinutes,
+  inSeconds,
+  orderNo,
+  startTestStack,
+  type TestStack,
+} from './support/test-stack';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'histories');
 
@@ -20,7 +27,7 @@ const replayOptions = () =>
 
 async function replayAll(histories: Array<{ workflowId: string; history: unknown }>): Promise<string[]> {
   const failures: string[] = [];
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- histories are JSON from the server or fixtures
+
   for await (const r of Worker.runReplayHistories(replayOptions(), histories as any)) {
     if (r.error) failures.push(`${r.workflowId}: ${String(r.error)}`);
   }
@@ -30,7 +37,10 @@ async function replayAll(histories: Array<{ workflowId: string; history: unknown
 test('histories recorded by earlier versions of the workflow still replay (determinism guard)', async () => {
   const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.history.bin'));
   expect(files.length).toBeGreaterThan(0);
-  const histories = files.map((f) => ({ workflowId: f, history: temporal.api.history.v1.History.decode(readFileSync(join(FIXTURES, f))) }));
+  const histories = files.map((f) => ({
+    workflowId: f,
+    history: temporal.api.history.v1.History.decode(readFileSync(join(FIXTURES, f))),
+  }));
   expect(await replayAll(histories)).toEqual([]);
 });
 
@@ -47,16 +57,32 @@ test('every path of the workflow run now replays deterministically', async () =>
   for (const [name, extra] of Object.entries(scenarios)) {
     const outTradeNo = orderNo(`rp-${name}`);
     const r = await stack.api('POST', '/v1/payments', {
-      body: { outTradeNo, amount: 500, currency: 'CNY', subject: name, orderDeadline: inMinutes(5), ...extra },
+      body: {
+        outTradeNo,
+        amount: 500,
+        currency: 'CNY',
+        subject: name,
+        orderDeadline: inMinutes(5),
+        ...extra,
+      },
     });
     expect(r.status).toBe(201);
     ids[name] = paymentWorkflowId('m_demo', outTradeNo);
-    if (name === 'decline-then-pay-again') expect((await stack.api('POST', `/v1/payments/${r.body.id}/attempts`, { body: {} })).status).toBe(202);
-    if (name === 'merchant-close') expect((await stack.api('POST', `/v1/payments/${r.body.id}/close`)).status).toBe(200);
+    if (name === 'decline-then-pay-again')
+      expect((await stack.api('POST', `/v1/payments/${r.body.id}/attempts`, { body: {} })).status).toBe(202);
+    if (name === 'merchant-close')
+      expect((await stack.api('POST', `/v1/payments/${r.body.id}/close`)).status).toBe(200);
   }
   // Wait until every workflow has finished (final status plus its short grace window).
   for (const id of Object.values(ids)) {
-    await eventually(async () => ((await stack.client.temporal.workflow.getHandle(id).describe()).status.name === 'COMPLETED' ? true : undefined), 40_000, 500);
+    await eventually(
+      async () =>
+        (await stack.client.temporal.workflow.getHandle(id).describe()).status.name === 'COMPLETED'
+          ? true
+          : undefined,
+      40_000,
+      500,
+    );
   }
   const histories = await Promise.all(
     Object.entries(ids).map(async ([name, workflowId]) => ({
@@ -67,6 +93,10 @@ test('every path of the workflow run now replays deterministically', async () =>
   );
   expect(await replayAll(histories)).toEqual([]);
   if (process.env.RECORD_HISTORIES === '1') {
-    for (const h of histories) writeFileSync(join(FIXTURES, `${h.name}.history.bin`), temporal.api.history.v1.History.encode(h.history).finish());
+    for (const h of histories)
+      writeFileSync(
+        join(FIXTURES, `${h.name}.history.bin`),
+        temporal.api.history.v1.History.encode(h.history).finish(),
+      );
   }
 });

@@ -5,7 +5,8 @@ import { env, type TestStack } from './test-stack';
 /** A payment worker in its own OS process, so a test can SIGKILL it mid-payment. */
 export function spawnWorker(stack: TestStack): ChildProcess {
   const root = join(__dirname, '..', '..', '..');
-  const child = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'src', 'main', 'worker.ts')], {
+  // `node --import tsx` (not the tsx CLI, which forks a second process): SIGKILL must hit the worker itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'main', 'worker.ts')], {
     cwd: root,
     env: {
       ...process.env,
@@ -26,7 +27,10 @@ export function spawnWorker(stack: TestStack): ChildProcess {
 
 export async function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not print ${String(pattern)} in time`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`worker did not print ${String(pattern)} in time`)),
+      timeoutMs,
+    );
     child.stdout?.on('data', (d: Buffer) => {
       if (pattern.test(d.toString())) {
         clearTimeout(timer);
