@@ -1,12 +1,14 @@
 // The no-op baseline: the same Temporal shape as a sim_success payment (update-with-start, five
-// activities, one signal), doing nothing, so the ratio shows what our own code costs.
-import { condition, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+// activities: the database writes local, the pay call remote — and one signal), doing nothing, so the ratio
+// shows what our own code costs.
+import { condition, defineSignal, defineUpdate, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { SkeletonActivities } from './skeleton-activities';
 
 export const skeletonCreate = defineUpdate<string, [string]>('createPayment');
 export const skeletonNotify = defineSignal<[]>('channelNotify');
 
-const acts = proxyActivities<SkeletonActivities>({ startToCloseTimeout: '10s' });
+const acts = proxyLocalActivities<SkeletonActivities>({ startToCloseTimeout: '10s' });
+const remote = proxyActivities<SkeletonActivities>({ startToCloseTimeout: '10s' });
 
 export async function skeletonWorkflow(id: string): Promise<void> {
   let firstCallDone = false;
@@ -18,10 +20,9 @@ export async function skeletonWorkflow(id: string): Promise<void> {
   setHandler(skeletonNotify, () => void (notified = true));
   await acts.noop('record');
   await acts.noop('start attempt');
-  await acts.noop('pay');
+  await remote.noop('pay');
   await acts.noop('pay accepted');
   firstCallDone = true;
   await condition(() => notified);
-  await acts.noop('succeeded');
-  await acts.done(id);
+  await acts.done(id); // the 'succeeded' write
 }
