@@ -24,6 +24,8 @@ export class PaymentSaga {
   view!: PaymentView;
   routes: string[] = [];
   private readonly lateRecorded = new Set<number>();
+  /** What the search attributes show now; PaymentStatus starts as CREATED (set when the workflow starts). */
+  private indexed: { status: PaymentStatus; channel: string | null } = { status: 'CREATED', channel: null };
 
   constructor(readonly request: CreatePaymentInput) {}
 
@@ -42,10 +44,15 @@ export class PaymentSaga {
   }
 
   adopt(view: PaymentView): void {
+    const before = this.indexed;
     this.view = view;
+    // Only on change: every upsert is an event and a visibility write on the server.
+    const channelName = this.current?.channel ?? null;
+    if (before.status === view.status && before.channel === channelName) return;
+    this.indexed = { status: view.status, channel: channelName };
     upsertSearchAttributes([
       { key: PaymentStatusKey, value: view.status },
-      ...(this.current ? [{ key: ChannelKey, value: this.current.channel }] : []),
+      ...(channelName ? [{ key: ChannelKey, value: channelName }] : []),
     ]);
   }
 
