@@ -1,7 +1,14 @@
 // The no-op baseline: the same Temporal shape as a sim_success payment (update-with-start, five
 // activities: the database writes local, the pay call remote — and one signal), doing nothing, so the ratio
 // shows what our own code costs.
-import { condition, defineSignal, defineUpdate, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import {
+  condition,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { SkeletonActivities } from './skeleton-activities';
 
 export const skeletonCreate = defineUpdate<string, [string]>('createPayment');

@@ -13,6 +13,7 @@ import { registerHealthRoutes } from './health-routes';
 import { registerNotifyRoutes } from './notify-routes';
 import { registerPaymentRoutes } from './payment-routes';
 import { installErrorHandlers } from './problem';
+import { registerRetryRuleRoutes } from './retry-rule-routes';
 
 export interface ApiDeps {
   pool: Pool;
@@ -47,6 +48,7 @@ export async function buildApi({
   installAuth(app, new MerchantRepository(pool));
   registerHealthRoutes(app, pool, client);
   registerPaymentRoutes(app, client, payments);
+  registerRetryRuleRoutes(app, pool);
   await registerNotifyRoutes(app, { client, channels, inbox: new NotificationInbox(pool), payments });
   return app;
 }

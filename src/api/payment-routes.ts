@@ -86,7 +86,7 @@ export function registerPaymentRoutes(
         tags: ['payments'],
         security,
         params: IdParams,
-        body: PayAgainRequestSchema.optional(),
+        body: PayAgainRequestSchema.nullish(),
         response: { 202: PaymentSchema, ...problemResponses },
       },
     },

@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { z } from 'zod';
+import { wechatPayAccountSchema } from './wechatpay/wechatpay-config';
 
 /**
  * Channel accounts as configuration: a real Alipay account differs from the sandbox only in these
@@ -57,10 +58,20 @@ export const alipayAccountSchema = z.strictObject({
 export type ChannelAccountConfig = z.output<typeof alipayAccountSchema>;
 export type ChannelAccountInput = z.input<typeof alipayAccountSchema>;
 
-const accountsSchema = z.array(alipayAccountSchema, { error: 'channel accounts must be an array' });
+/** Every kind of channel account the configuration may hold. */
+export const channelAccountSchema = z.discriminatedUnion(
+  'kind',
+  [alipayAccountSchema, wechatPayAccountSchema],
+  {
+    error: "kind must be 'alipay' or 'wechatpay'",
+  },
+);
+export type AnyChannelAccountConfig = z.output<typeof channelAccountSchema>;
+
+const accountsSchema = z.array(channelAccountSchema, { error: 'channel accounts must be an array' });
 
 /** Validates raw configuration; the error names the account and the field, e.g. `accounts[1] (sandbox_backup).appId: must be 16 digits`. */
-export function parseChannelAccounts(raw: unknown): ChannelAccountConfig[] {
+export function parseChannelAccounts(raw: unknown): AnyChannelAccountConfig[] {
   const result = accountsSchema.safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${describePath(raw, issue.path)}: ${issue.message}`);

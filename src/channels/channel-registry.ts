@@ -1,5 +1,5 @@
 import { AlipayChannel } from './alipay/alipay-channel';
-import type { ChannelAccountConfig } from './channel-config';
+import type { AnyChannelAccountConfig } from './channel-config';
 import type { ChannelPort } from './channel-port';
 
 /** The configured channel accounts by name; activities and the notify endpoint look them up here. */
@@ -10,11 +10,16 @@ export interface ChannelRegistry {
   names(): string[];
 }
 
-export function createChannelRegistry(accounts: ChannelAccountConfig[]): ChannelRegistry {
+export function createChannelRegistry(accounts: AnyChannelAccountConfig[]): ChannelRegistry {
   const channels = new Map<string, ChannelPort>();
   for (const account of accounts) {
     if (channels.has(account.name)) throw new Error(`duplicate channel account name: ${account.name}`);
-    // Alipay is the only kind today; a second one (e.g. WeChat Pay) adds a branch on account.kind here.
+    if (account.kind === 'wechatpay') {
+      // Its configuration is validated, so a real account is ready; the adapter is the missing piece.
+      throw new Error(
+        `channel account ${account.name}: kind 'wechatpay' is configured but this build has no WeChat Pay adapter`,
+      );
+    }
     channels.set(account.name, new AlipayChannel(account));
   }
   return {

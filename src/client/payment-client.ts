@@ -17,6 +17,8 @@ import {
   createPaymentUpdate,
   getPaymentQuery,
   MerchantIdKey,
+  operatorCancelUpdate,
+  operatorQueryUpdate,
   OutTradeNoKey,
   PAYMENT_TASK_QUEUE,
   PaymentStatusKey,
@@ -107,6 +109,16 @@ export class PaymentClient {
 
   async close(merchantId: string, outTradeNo: string): Promise<PaymentView> {
     return this.update(merchantId, outTradeNo, (h) => h.executeUpdate(closePaymentUpdate, { args: [] }));
+  }
+
+  /** Operator entry: ask the channel now and apply the answer. */
+  async operatorQuery(merchantId: string, outTradeNo: string): Promise<PaymentView> {
+    return this.update(merchantId, outTradeNo, (h) => h.executeUpdate(operatorQueryUpdate, { args: [] }));
+  }
+
+  /** Operator entry (admin): reverse an unpaid payment at the channel and close it. */
+  async operatorCancel(merchantId: string, outTradeNo: string): Promise<PaymentView> {
+    return this.update(merchantId, outTradeNo, (h) => h.executeUpdate(operatorCancelUpdate, { args: [] }));
   }
 
   async get(merchantId: string, outTradeNo: string): Promise<PaymentView | null> {

@@ -8,3 +8,4 @@ export * from './expiry';
 export * from './ids';
 export * from './create-request';
 export * from './rfc3339';
+export * from './retry-rules';

@@ -1,12 +1,13 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { PaymentActivities } from '../activities/payment-activities';
+import type { RetryActivities } from '../activities/retry-activities';
 
 /**
  * Database writes: retried until they land; a CAS conflict or unknown merchant will never heal, so stop.
  * Local activities: they are short, idempotent (insert-or-nothing, compare-and-set) and safe to re-run after
  * a crash, and running them inside the workflow task saves two round trips to the server per write.
  */
-export const db = proxyLocalActivities<PaymentActivities>({
+export const db = proxyLocalActivities<PaymentActivities & RetryActivities>({
   startToCloseTimeout: '15s',
   retry: {
     initialInterval: '200ms',

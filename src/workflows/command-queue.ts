@@ -4,7 +4,11 @@ import { closeRefusal, payAgainRefusal } from '../domain/payment-state-machine';
 import type { PayAgainInput } from './contract';
 import type { PaymentSaga } from './payment-saga';
 
-export type Command = { kind: 'PAY_AGAIN'; input: PayAgainInput } | { kind: 'CLOSE' };
+export type Command =
+  | { kind: 'PAY_AGAIN'; input: PayAgainInput }
+  | { kind: 'CLOSE' }
+  | { kind: 'OPERATOR_QUERY' }
+  | { kind: 'OPERATOR_CANCEL' };
 
 interface Entry {
   cmd: Command;
@@ -49,6 +53,32 @@ export class CommandQueue {
     }
   }
 
+  /** Reverse at the channel: close if unpaid; a paid payment is refunded in full instead (refunds capability). */
+  private async cancelByOperator(): Promise<PaymentView> {
+    const saga = this.saga;
+    if (saga.status === 'SUCCEEDED') {
+      throw ApplicationFailure.nonRetryable(
+        'the payment is paid: refund it in full',
+        'PAYMENT_ALREADY_SUCCEEDED',
+      );
+    }
+    if (saga.status === 'CLOSED' || saga.status === 'FAILED') return saga.view;
+    const r = await saga.closeAtChannel('OPERATOR_CANCELLED');
+    if (r === 'PAID') {
+      throw ApplicationFailure.nonRetryable(
+        'the buyer paid before the cancel: refund it instead',
+        'PAYMENT_ALREADY_SUCCEEDED',
+      );
+    }
+    if (r === 'UNKNOWN') {
+      throw ApplicationFailure.nonRetryable(
+        'the channel did not confirm the reversal; it is retried',
+        'PAYMENT_STATUS_UNKNOWN',
+      );
+    }
+    return saga.view;
+  }
+
   private async execute(cmd: Command): Promise<PaymentView> {
     const saga = this.saga;
     if (cmd.kind === 'PAY_AGAIN') {
@@ -57,10 +87,22 @@ export class CommandQueue {
       if (refusal) throw ApplicationFailure.nonRetryable(`payment is ${saga.status}`, refusal);
       if (Date.now() >= saga.deadline)
         throw ApplicationFailure.nonRetryable('the order deadline has passed', 'ORDER_EXPIRED');
+      const previous = saga.current;
+      if (previous && !(await saga.finalizeAtChannel(previous))) {
+        throw ApplicationFailure.nonRetryable(
+          'the previous attempt is not yet final at its channel; query or close first',
+          'PAYMENT_STATUS_UNKNOWN',
+        );
+      }
       const channelName = cmd.input.channel ?? saga.current?.channel ?? saga.routes[0] ?? 'sandbox';
       await saga.startAttempt(channelName, cmd.input.method ?? saga.request.method);
       return saga.view;
     }
+    if (cmd.kind === 'OPERATOR_QUERY') {
+      await saga.queryNow();
+      return saga.view;
+    }
+    if (cmd.kind === 'OPERATOR_CANCEL') return this.cancelByOperator();
     const refusal = closeRefusal(saga.status);
     if (refusal) throw ApplicationFailure.nonRetryable(`payment is ${saga.status}`, refusal);
     if (saga.status === 'CLOSED') return saga.view;

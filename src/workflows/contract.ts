@@ -51,5 +51,8 @@ export interface ChannelNotice {
 export const createPaymentUpdate = defineUpdate<CreatePaymentResult, [CreatePaymentInput]>('createPayment');
 export const payAgainUpdate = defineUpdate<PaymentView, [PayAgainInput]>('payAgain');
 export const closePaymentUpdate = defineUpdate<PaymentView, []>('closePayment');
+/** Operator entries (contract section 6): ask the channel now and apply the answer; cancel (admin). */
+export const operatorQueryUpdate = defineUpdate<PaymentView, []>('operatorQuery');
+export const operatorCancelUpdate = defineUpdate<PaymentView, []>('operatorCancel');
 export const channelNotifySignal = defineSignal<[ChannelNotice]>('channelNotify');
 export const getPaymentQuery = defineQuery<PaymentView | null>('getPayment');

@@ -23,6 +23,10 @@ type ChannelResult =
 export class PaymentSaga {
   view!: PaymentView;
   routes: string[] = [];
+  /** The method of the latest attempt: a retry pays with the same one unless the buyer gives another. */
+  lastMethod: PaymentMethod | undefined;
+  /** Workflow time the first attempt started: automatic retries are bounded by the wait since then. */
+  firstAttemptAt: number | null = null;
   private readonly lateRecorded = new Set<number>();
   /** What the search attributes show now; PaymentStatus starts as CREATED (set when the workflow starts). */
   private indexed: { status: PaymentStatus; channel: string | null } = { status: 'CREATED', channel: null };
@@ -114,6 +118,8 @@ export class PaymentSaga {
   async startAttempt(channelName: string, method: PaymentMethod | undefined): Promise<void> {
     const attemptNo = this.view.attempts.length + 1;
     const outTradeNo = channelOutTradeNo(this.view.id, attemptNo);
+    this.lastMethod = method;
+    this.firstAttemptAt ??= Date.now();
     await this.move(
       'attempt started',
       { payment: 'PROCESSING' },
@@ -186,6 +192,21 @@ export class PaymentSaga {
       return this.settle({ kind: 'WAITING', channelTradeNo: q.channelTradeNo }, 'query: waiting');
     if (q.status === 'CLOSED') return this.settle({ kind: 'CLOSED' }, 'query: closed at channel');
     // NOT_FOUND while unknown: the pay call may still be in flight at the channel; keep asking until the deadline.
+  }
+
+  /** Operator re-query: the open attempt is polled; a finished one is asked too, so late money is found now. */
+  async queryNow(): Promise<void> {
+    const a = this.current;
+    if (!a) return;
+    if (this.hasOpenAttempt) return this.poll();
+    let q: QueryOutcome;
+    try {
+      q = await channel.channelQuery({ channel: a.channel, outTradeNo: a.channelOutTradeNo });
+    } catch {
+      return;
+    }
+    if (q.status === 'PAID')
+      await this.onPaid(a.attemptNo, q.channelTradeNo, q.paidAt, q.amount, 'operator query: paid');
   }
 
   /** Applies a channel result for the current, still-open attempt. */
@@ -262,6 +283,44 @@ export class PaymentSaga {
       await this.move('close and reversal unconfirmed', { payment: 'UNKNOWN', attempt: 'UNKNOWN' });
     }
     return 'UNKNOWN';
+  }
+
+  /**
+   * Before another attempt starts, the previous one must be final at its own channel, so a retry is never
+   * a second live charge: query, and close (or reverse) a trade still waiting. False when that cannot be
+   * confirmed now, or the channel says the old trade was paid after all (then it is recorded for refund).
+   */
+  async finalizeAtChannel(attempt: AttemptView): Promise<boolean> {
+    let q: QueryOutcome;
+    try {
+      q = await channel.channelQuery({ channel: attempt.channel, outTradeNo: attempt.channelOutTradeNo });
+    } catch {
+      return false;
+    }
+    if (q.status === 'NOT_FOUND' || q.status === 'CLOSED') return true;
+    if (q.status === 'PAID') {
+      await this.recordLateSuccess(attempt.attemptNo, q.channelTradeNo, q.amount);
+      return false;
+    }
+    if (q.status === 'UNKNOWN') return false;
+    try {
+      const c = await channel.channelClose({
+        channel: attempt.channel,
+        outTradeNo: attempt.channelOutTradeNo,
+      });
+      if (c.outcome === 'CLOSED' || c.outcome === 'NOT_FOUND') return true;
+      if (c.outcome === 'ALREADY_PAID') {
+        await this.recordLateSuccess(attempt.attemptNo, c.channelTradeNo, this.view.amount);
+        return false;
+      }
+      const r = await channel.channelCancel({
+        channel: attempt.channel,
+        outTradeNo: attempt.channelOutTradeNo,
+      });
+      return r.outcome === 'REVERSED';
+    } catch {
+      return false;
+    }
   }
 
   /** A channel says attempt `attemptNo` was paid: settle it if current and open, else record it for refund. */

@@ -9,6 +9,8 @@ import {
   closePaymentUpdate,
   createPaymentUpdate,
   getPaymentQuery,
+  operatorCancelUpdate,
+  operatorQueryUpdate,
   payAgainUpdate,
   type ChannelNotice,
   type PayAgainInput,
@@ -17,6 +19,7 @@ import {
 import { PaymentSaga } from './payment-saga';
 import type { CreatePaymentInput } from '../domain/payment';
 import { resolveOptions } from './payment-workflow-options';
+import { retryAutomatically, type AutoRetryState } from './auto-retry';
 import { CommandQueue } from './command-queue';
 
 /**
@@ -32,6 +35,7 @@ export async function paymentWorkflow({ request, options }: PaymentWorkflowInput
   let firstCallDone = false;
   let creatorClaimed = false;
   let inserted = false;
+  const retries: AutoRetryState = { retries: 0, lastVerdict: null };
 
   setHandler(getPaymentQuery, () => (recorded ? saga.view : null));
   setHandler(channelNotifySignal, (n) => void notices.push(n));
@@ -63,6 +67,16 @@ export async function paymentWorkflow({ request, options }: PaymentWorkflowInput
         throw ApplicationFailure.nonRetryable('the order deadline has passed', 'ORDER_EXPIRED');
     },
   });
+  setHandler(operatorQueryUpdate, () => commands.submit({ kind: 'OPERATOR_QUERY' }), {
+    validator: () => {
+      if (!recorded) throw ApplicationFailure.nonRetryable('payment is being created', 'PAYMENT_IN_PROGRESS');
+    },
+  });
+  setHandler(operatorCancelUpdate, () => commands.submit({ kind: 'OPERATOR_CANCEL' }), {
+    validator: () => {
+      if (!recorded) throw ApplicationFailure.nonRetryable('payment is being created', 'PAYMENT_IN_PROGRESS');
+    },
+  });
   setHandler(closePaymentUpdate, () => commands.submit({ kind: 'CLOSE' }), {
     validator: () => {
       const refusal = recorded ? closeRefusal(saga.status) : null;
@@ -92,6 +106,8 @@ export async function paymentWorkflow({ request, options }: PaymentWorkflowInput
       await saga.startAttempt(request.channel ?? saga.routes[0] ?? 'sandbox', request.method);
     }
   }
+  // An automatic retry belongs to the first call: the create answer shows where the payment really stands.
+  await retryAutomatically(saga, retries);
   firstCallDone = true;
 
   let polls = 0;
@@ -107,6 +123,7 @@ export async function paymentWorkflow({ request, options }: PaymentWorkflowInput
         await commands.runNext();
         polls = 0;
       }
+      await retryAutomatically(saga, retries);
       continue;
     }
     if (Date.now() >= saga.deadline) {
@@ -114,6 +131,7 @@ export async function paymentWorkflow({ request, options }: PaymentWorkflowInput
     } else if (saga.hasOpenAttempt) {
       polls += 1;
       await saga.poll();
+      await retryAutomatically(saga, retries);
     }
   }
 

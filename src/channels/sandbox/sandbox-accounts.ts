@@ -19,7 +19,7 @@ export function sandboxAccountConfigs(opts: {
 }): ChannelAccountConfig[] {
   const sandboxUrl = opts.sandboxUrl.replace(/\/+$/, '');
   const notifyBaseUrl = opts.notifyBaseUrl.replace(/\/+$/, '');
-  return parseChannelAccounts(
+  const accounts = parseChannelAccounts(
     SANDBOX_ACCOUNT_NAMES.map((name) => {
       const keys = loadOrCreateSandboxKeys(opts.dataDir, name);
       return {
@@ -34,4 +34,6 @@ export function sandboxAccountConfigs(opts: {
       };
     }),
   );
+  // Built from Alipay-style fields above, so every entry is an Alipay account.
+  return accounts.filter((a): a is ChannelAccountConfig => a.kind === 'alipay');
 }

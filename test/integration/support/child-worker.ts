@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { env, type TestStack } from './test-stack';
 
@@ -20,8 +21,10 @@ export function spawnWorker(stack: TestStack): ChildProcess {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout?.resume();
-  child.stderr?.resume();
+  // Kept for a failing run's post-mortem: the worker's own output, next to the dev server's log.
+  const log = createWriteStream(join(process.env.TEST_RUN_DIR ?? root, `worker-${stack.taskQueue}.log`), { flags: 'a' });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
   return child;
 }
 

@@ -22,6 +22,10 @@ export const MERCHANT2_KEY = DEFAULT_DEMO_KEYS.merchant2Key;
 export interface TestStack {
   apiUrl: string;
   sandboxUrl: string;
+  /** Takes the sandbox channel off the network (connections refused) until sandboxUp(). */
+  sandboxDown(): Promise<void>;
+  /** Brings it back on the same port (its trade book starts empty). */
+  sandboxUp(): Promise<void>;
   pool: Pool;
   client: PaymentClient;
   channels: ChannelRegistry;
@@ -80,7 +84,9 @@ export async function startTestStack(opts: {
   await migrate(pool);
   await seedDemo(pool, DEFAULT_DEMO_KEYS, 'test');
 
-  const sandbox = await startSandboxServer({ port: 0, dataDir, notifyScheduleScale: 0.001, ...opts.sandbox });
+  let sandbox = await startSandboxServer({ port: 0, dataDir, notifyScheduleScale: 0.001, ...opts.sandbox });
+  let sandboxRunning = true;
+  const sandboxPort = sandbox.port;
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const channels = createChannelRegistry(
@@ -119,6 +125,19 @@ export async function startTestStack(opts: {
   return {
     apiUrl,
     sandboxUrl: sandbox.url,
+    async sandboxDown() {
+      if (sandboxRunning) await sandbox.close();
+      sandboxRunning = false;
+    },
+    async sandboxUp() {
+      sandbox = await startSandboxServer({
+        port: sandboxPort,
+        dataDir,
+        notifyScheduleScale: 0.001,
+        ...opts.sandbox,
+      });
+      sandboxRunning = true;
+    },
     pool,
     client,
     channels,
@@ -148,7 +167,7 @@ export async function startTestStack(opts: {
     async stop() {
       await app.close();
       await stopWorker();
-      await sandbox.close();
+      if (sandboxRunning) await sandbox.close();
       await connection.close();
       await pool.end();
     },

@@ -57,7 +57,7 @@ test.each([
   ],
   [withChange(0, { notifyUrl: 'ftp://x' }), 'accounts[0] (sandbox).notifyUrl: must be an http(s) URL'],
   [withChange(1, { gatewayUrl: 42 }), 'accounts[1] (sandbox_backup).gatewayUrl: must be a URL string'],
-  [withChange(0, { kind: 'wechat' }), "accounts[0] (sandbox).kind: must be 'alipay'"],
+  [withChange(0, { kind: 'wechat' }), "accounts[0] (sandbox).kind: kind must be 'alipay' or 'wechatpay'"],
   [withChange(0, { signType: 'RSA' }), "accounts[0] (sandbox).signType: must be 'RSA2'"],
   [withChange(1, { timeoutMs: 5.5 }), 'accounts[1] (sandbox_backup).timeoutMs: must be an integer'],
   [withChange(0, { name: 'Bad Name' }), 'accounts[0] (Bad Name).name: must be 1-32 chars'],
