@@ -1,6 +1,7 @@
 // `npm run bench`: N sim_success payments through the whole local stack (HTTP API → Temporal → sandbox
-// channel → notify → SUCCEEDED), then the same number of no-op skeleton workflows on the same server.
-// Env: BENCH_N (default 2000), BENCH_CONCURRENCY (default 50).
+// channel → notify → SUCCEEDED), then the same number of no-op skeleton workflows on the same server, then a
+// full refund through HTTP of each succeeded bench payment (at most BENCH_REFUNDS, default min(N, 1000)).
+// Env: BENCH_N (default 2000), BENCH_CONCURRENCY (default 50), BENCH_REFUNDS.
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -17,18 +18,22 @@ import { migrate } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
 import { DEFAULT_DEMO_KEYS, seedDemo } from '../src/db/seed';
 import { createPaymentWorker } from '../src/worker/create-worker';
+import { benchRefunds } from './refunds';
 import { createSkeletonActivities } from './skeleton-activities';
 import { skeletonCreate, skeletonNotify, type skeletonWorkflow } from './skeleton-workflow';
 import { fmt, percentile, runPool } from './stats';
 
 const N = Number(process.env.BENCH_N ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+const REFUNDS = Number(process.env.BENCH_REFUNDS ?? Math.min(N, 1000));
 const NOTIFY_DELAY_MS = 200; // the sandbox's buyer pays ~0.2 s after the trade is created
 
 async function main(): Promise<void> {
   const root = join(__dirname, '..');
   const dataDir = join(root, '.data', 'bench');
   mkdirSync(dataDir, { recursive: true });
+  // A fresh cluster every run (an interrupted run may have left one): the history tables refuse TRUNCATE.
+  rmSync(join(dataDir, 'postgres'), { recursive: true, force: true });
   const pg = await startPostgres({
     dataDir: join(dataDir, 'postgres'),
     port: await freePort(),
@@ -41,9 +46,6 @@ async function main(): Promise<void> {
   });
   const pool = createPool(pg.url, 20);
   await migrate(pool);
-  await pool.query(
-    'TRUNCATE payment_status_history, late_payments, channel_notifications, payment_attempts, payments CASCADE',
-  );
   await seedDemo(pool, DEFAULT_DEMO_KEYS, 'bench');
   const sandbox = await startSandboxServer({ port: 0, dataDir, payDelayMs: NOTIFY_DELAY_MS });
   const apiPort = await freePort();
@@ -67,10 +69,15 @@ async function main(): Promise<void> {
   );
   const payments = await benchPayments(apiUrl, pool);
   const skeleton = await benchSkeleton(temporal.address);
+  // After the skeleton run, so the payments/skeleton comparison is measured exactly as before.
+  const refunds = await benchRefunds(apiUrl, pool, payments.paid.slice(0, REFUNDS), CONCURRENCY);
 
   console.log('\nresults');
   console.log(
     `  payments  throughput ${fmt(payments.throughput)} /s  create p50 ${fmt(payments.createP50)} ms  p95 ${fmt(payments.createP95)} ms  p99 ${fmt(payments.createP99)} ms  create→SUCCEEDED p50 ${fmt(payments.doneP50)} ms  p99 ${fmt(payments.doneP99)} ms  (${payments.succeeded}/${N} succeeded)`,
+  );
+  console.log(
+    `  refunds   throughput ${fmt(refunds.throughput)} /s  create p50 ${fmt(refunds.createP50)} ms  p95 ${fmt(refunds.createP95)} ms  p99 ${fmt(refunds.createP99)} ms  create→SUCCEEDED p50 ${fmt(refunds.doneP50)} ms  p99 ${fmt(refunds.doneP99)} ms  (${refunds.succeeded}/${refunds.requested} succeeded)`,
   );
   console.log(
     `  skeleton  throughput ${fmt(skeleton.throughput)} /s  create p50 ${fmt(skeleton.createP50)} ms  p95 ${fmt(skeleton.createP95)} ms  p99 ${fmt(skeleton.createP99)} ms  create→done p50 ${fmt(skeleton.doneP50)} ms  p99 ${fmt(skeleton.doneP99)} ms`,
@@ -102,7 +109,10 @@ interface Figures {
   succeeded: number;
 }
 
-async function benchPayments(apiUrl: string, pool: ReturnType<typeof createPool>): Promise<Figures> {
+async function benchPayments(
+  apiUrl: string,
+  pool: ReturnType<typeof createPool>,
+): Promise<Figures & { paid: Array<{ id: string; amount: number }> }> {
   const run = Date.now().toString(36);
   const orders = Array.from({ length: N }, (_, i) => `B-${run}-${i}`);
   const sentAt = new Map<string, number>();
@@ -131,11 +141,11 @@ async function benchPayments(apiUrl: string, pool: ReturnType<typeof createPool>
     if (res.status !== 201) throw new Error(`create answered ${res.status}`);
     createMs.push(Date.now() - start);
   });
-  let rows: Array<{ out_trade_no: string; at: Date }> = [];
+  let rows: Array<{ id: string; amount: string; out_trade_no: string; at: Date }> = [];
   for (const end = Date.now() + 300_000; Date.now() < end;) {
     rows = (
-      await pool.query<{ out_trade_no: string; at: Date }>(
-        `SELECT p.out_trade_no, h.at FROM payments p JOIN payment_status_history h ON h.payment_id = p.id
+      await pool.query<{ id: string; amount: string; out_trade_no: string; at: Date }>(
+        `SELECT p.id, p.amount, p.out_trade_no, h.at FROM payments p JOIN payment_status_history h ON h.payment_id = p.id
          WHERE p.out_trade_no LIKE $1 AND h.attempt_no IS NULL AND h.to_status = 'SUCCEEDED'`,
         [`B-${run}-%`],
       )
@@ -153,6 +163,7 @@ async function benchPayments(apiUrl: string, pool: ReturnType<typeof createPool>
     doneP50: percentile(done, 50),
     doneP99: percentile(done, 99),
     succeeded: rows.length,
+    paid: rows.map((r) => ({ id: r.id, amount: Number(r.amount) })),
   };
 }
 

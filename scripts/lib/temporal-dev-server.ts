@@ -12,7 +12,14 @@ import { errorMessage, freePort, hasExited, isPortFree, killOnExit, LogTail, sle
 export { freePort };
 
 /** Custom search attributes the payment workflows upsert; all Keyword (exact match, sortable). */
-export const PAYMENT_SEARCH_ATTRIBUTES = ['PaymentStatus', 'MerchantId', 'OutTradeNo', 'Channel'] as const;
+export const PAYMENT_SEARCH_ATTRIBUTES = [
+  'PaymentStatus',
+  'MerchantId',
+  'OutTradeNo',
+  'Channel',
+  'RefundStatus',
+  'NotificationStatus',
+] as const;
 
 const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
 // gRPC status ALREADY_EXISTS: a concurrent registration won the race, which is fine.

@@ -5,14 +5,18 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Pool } from 'pg';
 import type { ChannelRegistry } from '../channels/channel-registry';
 import type { PaymentClient } from '../client/payment-client';
+import { RefundClient } from '../client/refund-client';
 import { MerchantRepository } from '../db/merchant-repository';
 import { NotificationInbox } from '../db/notification-inbox';
 import { PaymentRepository } from '../db/payment-repository';
 import { installAuth } from './auth';
 import { registerHealthRoutes } from './health-routes';
+import { registerNotificationRoutes } from './notification-routes';
 import { registerNotifyRoutes } from './notify-routes';
+import { registerOpsPaymentRoutes } from './ops-payment-routes';
 import { registerPaymentRoutes } from './payment-routes';
 import { installErrorHandlers } from './problem';
+import { registerRefundRoutes } from './refund-routes';
 import { registerRetryRuleRoutes } from './retry-rule-routes';
 
 export interface ApiDeps {
@@ -48,7 +52,11 @@ export async function buildApi({
   installAuth(app, new MerchantRepository(pool));
   registerHealthRoutes(app, pool, client);
   registerPaymentRoutes(app, client, payments);
+  const refunds = RefundClient.alongside(client, pool);
+  registerRefundRoutes(app, refunds);
+  registerOpsPaymentRoutes(app, pool, client, payments, refunds);
   registerRetryRuleRoutes(app, pool);
   await registerNotifyRoutes(app, { client, channels, inbox: new NotificationInbox(pool), payments });
+  registerNotificationRoutes(app, pool);
   return app;
 }

@@ -37,6 +37,10 @@ export async function registerNotifyRoutes(app: FastifyInstance, deps: NotifyDep
         if (!fields) return fail(reply, 400);
         const v = deps.channels.get(channelName).verifyNotify(fields);
         const reject = async (reason: string, status = 400): Promise<FastifyReply> => {
+          // Filed against its payment when the trade number is ours, so operators see it in context.
+          const claimed = v.outTradeNo
+            ? await deps.payments.findAttemptByChannelOutTradeNo(v.outTradeNo)
+            : null;
           await deps.inbox.record({
             channel: channelName,
             notifyId: v.notifyId,
@@ -45,7 +49,7 @@ export async function registerNotifyRoutes(app: FastifyInstance, deps: NotifyDep
             rejectionReason: reason,
             outTradeNo: v.outTradeNo,
             tradeStatus: fields.trade_status ?? null,
-            paymentId: null,
+            paymentId: claimed?.payment.id ?? null,
           });
           req.log.warn({ channel: channelName, reason }, 'channel notification rejected');
           return fail(reply, status);

@@ -28,11 +28,14 @@ import {
 } from '../workflows/contract';
 import type { paymentWorkflow } from '../workflows/payment-workflow';
 import { CreatePaymentRequestSchema, PayAgainRequestSchema } from './payment-schemas';
+import { assertDeliverableNotifyUrl } from '../net/notify-url-guard';
 import { toDomainError } from './temporal-errors';
 import { validationError } from './validation-error';
 
 export interface PaymentClientOptions {
   taskQueue?: string;
+  /** Production rules for notifyUrl (https, public addresses only); default: NODE_ENV === 'production'. */
+  production?: boolean;
   workflowOptions?: PaymentWorkflowOptions;
 }
 
@@ -63,6 +66,11 @@ export class PaymentClient {
     const parsed = CreatePaymentRequestSchema.safeParse(raw);
     if (!parsed.success) throw validationError(parsed.error);
     const input: CreatePaymentInput = { merchantId, ...parsed.data };
+    if (input.notifyUrl) {
+      await assertDeliverableNotifyUrl(input.notifyUrl, {
+        production: this.opts.production ?? process.env.NODE_ENV === 'production',
+      });
+    }
     const workflowId = paymentWorkflowId(merchantId, input.outTradeNo);
 
     if ((parseRfc3339Millis(input.orderDeadline) ?? 0) <= Date.now()) {

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { CreatePaymentInput, NextActionView, PaymentView } from '../domain/payment';
 import type { AttemptStatus, CloseReason, PaymentStatus } from '../domain/payment-status';
+import { insertOutboxEvent, type NotificationType } from './outbox';
 import { toPaymentView, type AttemptRow, type PaymentRow } from './payment-rows';
 import { withTransaction } from './transaction';
 
@@ -49,6 +50,13 @@ export class StaleStatusError extends Error {
     this.name = 'StaleStatusError';
   }
 }
+
+/** The merchant notification a payment's final status causes. */
+const FINAL_EVENT_TYPES: Partial<Record<PaymentStatus, NotificationType>> = {
+  SUCCEEDED: 'payment.succeeded',
+  FAILED: 'payment.failed',
+  CLOSED: 'payment.closed',
+};
 
 export class PaymentRepository {
   constructor(private readonly pool: Pool) {}
@@ -142,7 +150,17 @@ export class PaymentRepository {
        WHERE id = $1 AND status = $2`,
       [ch.paymentId, p.from, p.to, ch.at, p.closeReason ?? null, p.paidAt ?? null, p.closedAt ?? null],
     );
-    if (res.rowCount === 1) return this.history(c, ch, null, p.from, p.to);
+    if (res.rowCount === 1) {
+      await this.history(c, ch, null, p.from, p.to);
+      const type = FINAL_EVENT_TYPES[p.to];
+      if (type) {
+        // Outbox: the merchant's event commits with the status change that causes it, or not at all.
+        const view = await this.loadBy(c, 'id = $1', [ch.paymentId]);
+        if (!view) throw new Error(`payment ${ch.paymentId} not found`);
+        await insertOutboxEvent(c, { merchantId: view.merchantId, paymentId: view.id, type, data: view });
+      }
+      return;
+    }
     const cur = await c.query<{ status: string }>('SELECT status FROM payments WHERE id = $1', [
       ch.paymentId,
     ]);

@@ -1,13 +1,20 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker, type State as WorkerState } from '@temporalio/worker';
 import type { Pool } from 'pg';
+import { createNotificationActivities } from '../activities/notification-activities';
 import { createPaymentActivities } from '../activities/payment-activities';
+import { createRefundActivities } from '../activities/refund-activities';
 import { createRetryActivities } from '../activities/retry-activities';
 import type { ChannelRegistry } from '../channels/channel-registry';
 import { LatePaymentRepository } from '../db/late-payment-repository';
 import { MerchantRepository } from '../db/merchant-repository';
+import { NotificationRepository } from '../db/notification-repository';
 import { PaymentRepository } from '../db/payment-repository';
+import { RefundRepository } from '../db/refund-repository';
 import { RetryRuleRepository } from '../db/retry-rule-repository';
+import { parseScheduleScale } from '../domain/notification-schedule';
 import { PAYMENT_TASK_QUEUE } from '../workflows/contract';
+import { OutboxSweeper } from './outbox-sweeper';
 
 export interface WorkerDeps {
   temporalAddress: string;
@@ -17,14 +24,54 @@ export interface WorkerDeps {
   channels: ChannelRegistry;
   /** A pre-built workflow bundle (tests bundle once per run); otherwise bundled from source at start. */
   workflowBundlePath?: string;
+  /** The Temporal client the outbox sweeper starts delivery workflows with; by default one is connected to temporalAddress (and closed when the sweeper stops). */
+  client?: Client;
+  /** Merchant notifications; each value defaults to its env variable (see notificationSettingsFromEnv). */
+  notifications?: Partial<NotificationSettings>;
 }
+
+export interface NotificationSettings {
+  /** Compresses the retry schedule: MERCHANT_NOTIFY_SCHEDULE_SCALE, default 1. */
+  scheduleScale: number;
+  /** Outbox sweep interval: MERCHANT_NOTIFY_SWEEP_MS, default 500. */
+  sweepIntervalMs: number;
+  /** HTTP timeout per try: MERCHANT_NOTIFY_TIMEOUT_MS, default 5000. */
+  timeoutMs: number;
+  /** https and public addresses only: NODE_ENV=production. */
+  production: boolean;
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export function notificationSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): NotificationSettings {
+  return {
+    scheduleScale: parseScheduleScale(env.MERCHANT_NOTIFY_SCHEDULE_SCALE),
+    sweepIntervalMs: positiveInt(env, 'MERCHANT_NOTIFY_SWEEP_MS', 500),
+    timeoutMs: positiveInt(env, 'MERCHANT_NOTIFY_TIMEOUT_MS', 5_000),
+    production: env.NODE_ENV === 'production',
+  };
+}
+
+/** Worker states in which the outbox sweeper stops with it. */
+const ENDING: ReadonlySet<WorkerState> = new Set(['STOPPING', 'DRAINING', 'DRAINED', 'STOPPED', 'FAILED']);
 
 /** A worker for payment workflows and their activities, wired to real ports. */
 export async function createPaymentWorker(
   deps: WorkerDeps,
-): Promise<{ worker: Worker; connection: NativeConnection }> {
+): Promise<{ worker: Worker; connection: NativeConnection; sweeper: OutboxSweeper }> {
+  const settings = { ...notificationSettingsFromEnv(), ...deps.notifications };
+  const namespace = deps.namespace ?? 'default';
+  const taskQueue = deps.taskQueue ?? PAYMENT_TASK_QUEUE;
   const connection = await NativeConnection.connect({ address: deps.temporalAddress });
   const merchants = new MerchantRepository(deps.pool);
+  const notifications = new NotificationRepository(deps.pool);
   const activities = {
     ...createPaymentActivities({
       payments: new PaymentRepository(deps.pool),
@@ -33,15 +80,35 @@ export async function createPaymentWorker(
       channels: deps.channels,
     }),
     ...createRetryActivities({ merchants, retryRules: new RetryRuleRepository(deps.pool) }),
+    ...createRefundActivities({ refunds: new RefundRepository(deps.pool), channels: deps.channels }),
+    ...createNotificationActivities({
+      notifications,
+      production: settings.production,
+      timeoutMs: settings.timeoutMs,
+    }),
   };
   const worker = await Worker.create({
     connection,
-    namespace: deps.namespace ?? 'default',
-    taskQueue: deps.taskQueue ?? PAYMENT_TASK_QUEUE,
+    namespace,
+    taskQueue,
     activities,
     ...(deps.workflowBundlePath
       ? { workflowBundle: { codePath: deps.workflowBundlePath } }
       : { workflowsPath: require.resolve('../workflows/index') }),
   });
-  return { worker, connection };
+
+  // The outbox sweeper: starts delivery workflows for committed events (see outbox-sweeper.ts). It stops by
+  // itself once the worker shuts down; callers may also stop it (sweeper.stop()).
+  const clientConnection = deps.client ? null : await Connection.connect({ address: deps.temporalAddress });
+  const client = deps.client ?? new Client({ connection: clientConnection!, namespace });
+  const sweeper = new OutboxSweeper({
+    notifications,
+    client,
+    taskQueue,
+    scheduleScale: settings.scheduleScale,
+    intervalMs: settings.sweepIntervalMs,
+    active: () => !ENDING.has(worker.getState()),
+    onStop: async () => clientConnection?.close(),
+  }).start();
+  return { worker, connection, sweeper };
 }

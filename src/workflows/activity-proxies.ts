@@ -1,5 +1,6 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { PaymentActivities } from '../activities/payment-activities';
+import type { RefundActivities } from '../activities/refund-activities';
 import type { RetryActivities } from '../activities/retry-activities';
 
 /**
@@ -7,7 +8,7 @@ import type { RetryActivities } from '../activities/retry-activities';
  * Local activities: they are short, idempotent (insert-or-nothing, compare-and-set) and safe to re-run after
  * a crash, and running them inside the workflow task saves two round trips to the server per write.
  */
-export const db = proxyLocalActivities<PaymentActivities & RetryActivities>({
+export const db = proxyLocalActivities<PaymentActivities & RetryActivities & RefundActivities>({
   startToCloseTimeout: '15s',
   retry: {
     initialInterval: '200ms',

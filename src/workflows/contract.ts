@@ -12,6 +12,13 @@ export const PaymentStatusKey = defineSearchAttributeKey('PaymentStatus', Search
 export const MerchantIdKey = defineSearchAttributeKey('MerchantId', SearchAttributeType.KEYWORD);
 export const OutTradeNoKey = defineSearchAttributeKey('OutTradeNo', SearchAttributeType.KEYWORD);
 export const ChannelKey = defineSearchAttributeKey('Channel', SearchAttributeType.KEYWORD);
+/** On refund workflows: PROCESSING, SUCCEEDED or FAILED — `RefundStatus = "FAILED"` finds every payment with a failed refund. */
+export const RefundStatusKey = defineSearchAttributeKey('RefundStatus', SearchAttributeType.KEYWORD);
+/** On merchant notification workflows: PENDING, DELIVERED or DEAD. */
+export const NotificationStatusKey = defineSearchAttributeKey(
+  'NotificationStatus',
+  SearchAttributeType.KEYWORD,
+);
 
 /** Timings a deployment (or a test) may tune; defaults in payment-workflow-options.ts. */
 export interface PaymentWorkflowOptions {

@@ -1,4 +1,12 @@
-import { ApplicationFailure, log, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  log,
+  ParentClosePolicy,
+  startChild,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { REFUND_WORKFLOW_TYPE } from './refund-contract';
 import type { CloseOutcome, PayOutcome, QueryOutcome } from '../activities/channel-outcomes';
 import type { StatusChange } from '../db/payment-repository';
 import { channelOutTradeNo } from '../domain/ids';
@@ -347,14 +355,39 @@ export class PaymentSaga {
       this.view.attempts.some((x) => x.status === 'SUCCEEDED' && x.attemptNo === attemptNo);
     if (winner) return; // the success we already counted
     this.lateRecorded.add(attemptNo);
+    const reason = this.status === 'SUCCEEDED' ? 'DUPLICATE_PAYMENT' : 'LATE_PAYMENT';
     await db.recordLatePayment({
       paymentId: this.view.id,
       attemptNo,
       channel: attempt.channel,
       channelTradeNo,
       amount,
-      reason: this.status === 'SUCCEEDED' ? 'DUPLICATE_PAYMENT' : 'LATE_PAYMENT',
+      reason,
     });
-    log.warn('late or duplicate payment recorded for refund', { paymentId: this.view.id, attemptNo });
+    log.warn('late or duplicate payment: refunding it in full', {
+      paymentId: this.view.id,
+      attemptNo,
+      reason,
+    });
+    // Refunded automatically, in its own workflow that outlives this one (ABANDON): the money goes back
+    // even if this payment's grace window ends first.
+    const late = await db.recordLateRefund({
+      paymentId: this.view.id,
+      attemptNo,
+      kind: reason,
+      amount,
+      currency: this.view.currency,
+      channel: attempt.channel,
+      channelOutTradeNo: attempt.channelOutTradeNo,
+    });
+    try {
+      await startChild(REFUND_WORKFLOW_TYPE, {
+        workflowId: late.workflowId,
+        args: [{ refundId: late.refundId }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
   }
 }

@@ -22,7 +22,9 @@ export function spawnWorker(stack: TestStack): ChildProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Kept for a failing run's post-mortem: the worker's own output, next to the dev server's log.
-  const log = createWriteStream(join(process.env.TEST_RUN_DIR ?? root, `worker-${stack.taskQueue}.log`), { flags: 'a' });
+  const log = createWriteStream(join(process.env.TEST_RUN_DIR ?? root, `worker-${stack.taskQueue}.log`), {
+    flags: 'a',
+  });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   return child;

@@ -1,0 +1,133 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Pool } from 'pg';
+import { z } from 'zod';
+import { NotificationRepository } from '../db/notification-repository';
+import { NOTIFICATION_TYPES } from '../db/outbox';
+import { DomainError } from '../domain/domain-errors';
+import { merchantOf } from './auth';
+import { requireRole, roleHook } from './ops-auth';
+import { problemResponses } from './response-schemas';
+
+const security = [{ bearerAuth: [] }];
+const EventIdParams = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'must be a notification id (evt_…)'),
+});
+const PaymentIdParams = z.object({
+  id: z.string().regex(/^pay_[0-9a-f]{32}$/, 'must be a payment id (pay_…)'),
+});
+const ResendBody = z.object({ reason: z.string().trim().min(3).max(500) });
+
+export const NotificationSchema = z.object({
+  id: z.string(),
+  type: z.enum(NOTIFICATION_TYPES),
+  merchantId: z.string(),
+  paymentId: z.string(),
+  refundId: z.string().nullable(),
+  status: z.enum(['PENDING', 'DELIVERED', 'DEAD']),
+  notifyUrl: z.string(),
+  attempts: z.number().int(),
+  lastError: z.string().nullable(),
+  lastStatusCode: z.number().int().nullable(),
+  resendCount: z.number().int(),
+  createdAt: z.string(),
+  deliveredAt: z.string().nullable(),
+  deadAt: z.string().nullable(),
+  payload: z.object({
+    id: z.string(),
+    type: z.enum(NOTIFICATION_TYPES),
+    createdAt: z.string(),
+    data: z.unknown(),
+  }),
+});
+
+export const NotificationAttemptSchema = z.object({
+  runNo: z.number().int(),
+  attemptNo: z.number().int(),
+  at: z.string(),
+  notifyUrl: z.string(),
+  httpStatus: z.number().int().nullable(),
+  error: z.string().nullable(),
+  durationMs: z.number().int(),
+  delivered: z.boolean(),
+});
+
+/**
+ * Merchant notifications (contract sections 5 and 6): the merchant's view of its payment's events, the
+ * operator's view of one event with every try, and the operator's resend. Delivery itself is the worker's
+ * (outbox sweeper and delivery workflow); the resend only puts the event back to PENDING for a new run, and
+ * records that in the audit log in the same transaction.
+ */
+export function registerNotificationRoutes(app: FastifyInstance, pool: Pool): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const notifications = new NotificationRepository(pool);
+
+  r.post(
+    '/v1/ops/notifications/:id/resend',
+    {
+      onRequest: roleHook('OPERATOR', 'ADMIN'),
+      schema: {
+        summary: 'Deliver a merchant notification again (same event id and body)',
+        tags: ['ops'],
+        security,
+        params: EventIdParams,
+        body: ResendBody,
+        response: { 202: NotificationSchema, ...problemResponses },
+      },
+    },
+    async (req, reply) => {
+      const who = requireRole(req, 'OPERATOR', 'ADMIN');
+      const done = await notifications.resend(
+        req.params.id,
+        { label: who.label, role: who.role },
+        req.body.reason,
+      );
+      if (!done) throw new DomainError('NOT_FOUND', `notification ${req.params.id} not found`);
+      return reply.code(202).send(done.after);
+    },
+  );
+
+  r.get(
+    '/v1/ops/notifications/:id',
+    {
+      onRequest: roleHook('OPERATOR', 'ADMIN'),
+      schema: {
+        summary: 'A merchant notification with every delivery try',
+        tags: ['ops'],
+        security,
+        params: EventIdParams,
+        response: {
+          200: NotificationSchema.extend({ deliveryAttempts: z.array(NotificationAttemptSchema) }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (req) => {
+      const n = await notifications.findById(req.params.id);
+      if (!n) throw new DomainError('NOT_FOUND', `notification ${req.params.id} not found`);
+      return { ...n, deliveryAttempts: await notifications.listAttempts(n.id) };
+    },
+  );
+
+  r.get(
+    '/v1/payments/:id/notifications',
+    {
+      schema: {
+        summary: "The merchant notifications of one of the merchant's payments",
+        tags: ['payments'],
+        security,
+        params: PaymentIdParams,
+        response: { 200: z.object({ notifications: z.array(NotificationSchema) }), ...problemResponses },
+      },
+    },
+    async (req) => {
+      const merchantId = merchantOf(req);
+      const own = await pool.query('SELECT 1 FROM payments WHERE id = $1 AND merchant_id = $2', [
+        req.params.id,
+        merchantId,
+      ]);
+      if (own.rowCount !== 1) throw new DomainError('NOT_FOUND', `payment ${req.params.id} not found`);
+      return { notifications: await notifications.listForPayment(req.params.id) };
+    },
+  );
+}

@@ -1,0 +1,340 @@
+import type { Pool, PoolClient } from 'pg';
+import { appendAudit, type AuditActor } from './audit-log';
+import type { NotificationPayload, NotificationType } from './outbox';
+import { withTransaction } from './transaction';
+
+export type NotificationStatus = 'PENDING' | 'DELIVERED' | 'DEAD';
+
+/** A merchant notification as operators and merchants see it. */
+export interface NotificationView {
+  id: string;
+  type: NotificationType;
+  merchantId: string;
+  paymentId: string;
+  refundId: string | null;
+  status: NotificationStatus;
+  notifyUrl: string;
+  attempts: number;
+  lastError: string | null;
+  lastStatusCode: number | null;
+  resendCount: number;
+  createdAt: string;
+  deliveredAt: string | null;
+  deadAt: string | null;
+  /** The exact event delivered: `{ id, type, createdAt, data }`. */
+  payload: NotificationPayload;
+}
+
+export interface NotificationAttemptView {
+  runNo: number;
+  attemptNo: number;
+  at: string;
+  notifyUrl: string;
+  httpStatus: number | null;
+  error: string | null;
+  durationMs: number;
+  delivered: boolean;
+}
+
+/** What the delivery activity needs for one try. */
+export interface DeliveryTarget {
+  id: string;
+  merchantId: string;
+  notifyUrl: string;
+  /** The exact bytes to POST (and sign). */
+  body: string;
+  status: NotificationStatus;
+  resendCount: number;
+  notifySecret: string;
+}
+
+export interface AttemptRecord {
+  id: string;
+  runNo: number;
+  attemptNo: number;
+  at: Date;
+  notifyUrl: string;
+  httpStatus: number | null;
+  error: string | null;
+  durationMs: number;
+  delivered: boolean;
+}
+
+/** How a recorded try left the event: delivered, still to retry, or no longer this run's business. */
+export type AttemptOutcome = 'DELIVERED' | 'FAILED' | 'SUPERSEDED';
+
+export interface UnstartedDelivery {
+  id: string;
+  runNo: number;
+  merchantId: string;
+  paymentId: string;
+  type: NotificationType;
+}
+
+interface NotificationRow {
+  id: string;
+  merchant_id: string;
+  payment_id: string;
+  refund_id: string | null;
+  type: NotificationType;
+  body: string;
+  notify_url: string;
+  status: NotificationStatus;
+  attempts: number;
+  last_error: string | null;
+  last_status_code: number | null;
+  workflow_started: boolean;
+  resend_count: number;
+  created_at: Date;
+  delivered_at: Date | null;
+  dead_at: Date | null;
+}
+
+interface AttemptRow {
+  run_no: number;
+  attempt_no: number;
+  at: Date;
+  notify_url: string;
+  http_status: number | null;
+  error: string | null;
+  duration_ms: number;
+  delivered: boolean;
+}
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+function toView(r: NotificationRow): NotificationView {
+  return {
+    id: r.id,
+    type: r.type,
+    merchantId: r.merchant_id,
+    paymentId: r.payment_id,
+    refundId: r.refund_id,
+    status: r.status,
+    notifyUrl: r.notify_url,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    lastStatusCode: r.last_status_code,
+    resendCount: r.resend_count,
+    createdAt: r.created_at.toISOString(),
+    deliveredAt: iso(r.delivered_at),
+    deadAt: iso(r.dead_at),
+    // From the frozen body, not the jsonb copy, so the keys keep the order the merchant receives them in.
+    payload: JSON.parse(r.body) as NotificationPayload,
+  };
+}
+
+function toAttemptView(r: AttemptRow): NotificationAttemptView {
+  return {
+    runNo: r.run_no,
+    attemptNo: r.attempt_no,
+    at: r.at.toISOString(),
+    notifyUrl: r.notify_url,
+    httpStatus: r.http_status,
+    error: r.error,
+    durationMs: r.duration_ms,
+    delivered: r.delivered,
+  };
+}
+
+/** The delivery state of an event, without the (frozen, possibly large) payload: what the audit log keeps. */
+export function deliveryState(v: NotificationView): Omit<NotificationView, 'payload'> {
+  const { payload: _payload, ...state } = v;
+  return state;
+}
+
+/** The merchant notification outbox: reads for the API, delivery bookkeeping for the delivery workflow. */
+export class NotificationRepository {
+  constructor(private readonly pool: Pool) {}
+
+  async findById(id: string, merchantId?: string): Promise<NotificationView | null> {
+    const res = await this.pool.query<NotificationRow>(
+      'SELECT * FROM merchant_notifications WHERE id = $1 AND ($2::text IS NULL OR merchant_id = $2)',
+      [id, merchantId ?? null],
+    );
+    return res.rows[0] ? toView(res.rows[0]) : null;
+  }
+
+  /** A payment's events, oldest first. */
+  async listForPayment(paymentId: string): Promise<NotificationView[]> {
+    const res = await this.pool.query<NotificationRow>(
+      'SELECT * FROM merchant_notifications WHERE payment_id = $1 ORDER BY created_at, id',
+      [paymentId],
+    );
+    return res.rows.map(toView);
+  }
+
+  /** Events that ran out of tries (for GET /v1/ops/exceptions), most recent first. */
+  async listDead(limit = 100): Promise<NotificationView[]> {
+    const res = await this.pool.query<NotificationRow>(
+      `SELECT * FROM merchant_notifications WHERE status = 'DEAD' ORDER BY dead_at DESC LIMIT $1`,
+      [limit],
+    );
+    return res.rows.map(toView);
+  }
+
+  /** Every try of an event, in order. */
+  async listAttempts(id: string): Promise<NotificationAttemptView[]> {
+    const res = await this.pool.query<AttemptRow>(
+      'SELECT * FROM merchant_notification_attempts WHERE notification_id = $1 ORDER BY id',
+      [id],
+    );
+    return res.rows.map(toAttemptView);
+  }
+
+  async loadForDelivery(id: string): Promise<DeliveryTarget | null> {
+    const res = await this.pool.query<NotificationRow & { notify_secret: string }>(
+      `SELECT n.*, m.notify_secret FROM merchant_notifications n JOIN merchants m ON m.id = n.merchant_id
+       WHERE n.id = $1`,
+      [id],
+    );
+    const r = res.rows[0];
+    return r
+      ? {
+          id: r.id,
+          merchantId: r.merchant_id,
+          notifyUrl: r.notify_url,
+          body: r.body,
+          status: r.status,
+          resendCount: r.resend_count,
+          notifySecret: r.notify_secret,
+        }
+      : null;
+  }
+
+  /** A try already recorded (an activity retried after it committed): not sent again. */
+  async findAttempt(id: string, runNo: number, attemptNo: number): Promise<NotificationAttemptView | null> {
+    const res = await this.pool.query<AttemptRow>(
+      'SELECT * FROM merchant_notification_attempts WHERE notification_id = $1 AND run_no = $2 AND attempt_no = $3',
+      [id, runNo, attemptNo],
+    );
+    return res.rows[0] ? toAttemptView(res.rows[0]) : null;
+  }
+
+  /**
+   * Records one try and, when it belongs to the current delivery run, its effect: DELIVERED on a 2xx,
+   * otherwise still PENDING with the last error. A run superseded by a resend only logs its try.
+   */
+  async recordAttempt(a: AttemptRecord): Promise<AttemptOutcome> {
+    return withTransaction(this.pool, async (c) => {
+      const cur = await lockRow(c, a.id);
+      if (!cur) throw new Error(`merchant notification ${a.id} not found`);
+      const current = cur.resend_count === a.runNo && cur.status === 'PENDING';
+      const ins = await c.query(
+        `INSERT INTO merchant_notification_attempts
+           (notification_id, run_no, attempt_no, at, notify_url, http_status, error, duration_ms, delivered)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT DO NOTHING`,
+        [
+          a.id,
+          a.runNo,
+          a.attemptNo,
+          a.at,
+          a.notifyUrl,
+          a.httpStatus,
+          a.error,
+          Math.max(0, Math.round(a.durationMs)),
+          a.delivered,
+        ],
+      );
+      if (ins.rowCount === 1) {
+        await c.query(
+          `UPDATE merchant_notifications SET attempts = attempts + 1, last_error = $2, last_status_code = $3,
+             updated_at = $4,
+             status = CASE WHEN $5 THEN 'DELIVERED' ELSE status END,
+             delivered_at = CASE WHEN $5 THEN $4 ELSE delivered_at END
+           WHERE id = $1`,
+          [a.id, a.error, a.httpStatus, a.at, current && a.delivered],
+        );
+      }
+      if (!current)
+        return cur.status === 'DELIVERED' && cur.resend_count === a.runNo ? 'DELIVERED' : 'SUPERSEDED';
+      return a.delivered ? 'DELIVERED' : 'FAILED';
+    });
+  }
+
+  /** The run's schedule is spent: DEAD, for operators. False when a resend took over (or it was delivered). */
+  async markDead(id: string, runNo: number, at: Date): Promise<boolean> {
+    const res = await this.pool.query(
+      `UPDATE merchant_notifications SET status = 'DEAD', dead_at = $3, updated_at = $3
+       WHERE id = $1 AND resend_count = $2 AND status = 'PENDING'`,
+      [id, runNo, at],
+    );
+    return res.rowCount === 1;
+  }
+
+  /**
+   * PENDING events whose current delivery run has no workflow yet: those written for `taskQueue` (or for
+   * no queue in particular), and any other that has waited longer than `orphanAfterMs`.
+   */
+  async listUnstarted(taskQueue: string, orphanAfterMs: number, limit: number): Promise<UnstartedDelivery[]> {
+    const res = await this.pool.query<{
+      id: string;
+      resend_count: number;
+      merchant_id: string;
+      payment_id: string;
+      type: NotificationType;
+    }>(
+      `SELECT id, resend_count, merchant_id, payment_id, type FROM merchant_notifications
+       WHERE status = 'PENDING' AND NOT workflow_started
+         AND (task_queue IS NULL OR task_queue = $1 OR pending_since < now() - make_interval(secs => $2::float8 / 1000))
+       ORDER BY pending_since LIMIT $3`,
+      [taskQueue, orphanAfterMs, limit],
+    );
+    return res.rows.map((r) => ({
+      id: r.id,
+      runNo: r.resend_count,
+      merchantId: r.merchant_id,
+      paymentId: r.payment_id,
+      type: r.type,
+    }));
+  }
+
+  async markStarted(id: string, runNo: number): Promise<void> {
+    await this.pool.query(
+      'UPDATE merchant_notifications SET workflow_started = true WHERE id = $1 AND resend_count = $2',
+      [id, runNo],
+    );
+  }
+
+  /**
+   * An operator's resend: the same event (same id, same bytes) goes out again through a new delivery run,
+   * PENDING until delivered. The state change and its audit entry commit together. Null for an unknown id.
+   */
+  async resend(
+    id: string,
+    actor: AuditActor,
+    reason: string,
+    at = new Date(),
+  ): Promise<{ before: NotificationView; after: NotificationView } | null> {
+    return withTransaction(this.pool, async (c) => {
+      const row = await lockRow(c, id);
+      if (!row) return null;
+      const before = toView(row);
+      const res = await c.query<NotificationRow>(
+        `UPDATE merchant_notifications SET status = 'PENDING', resend_count = resend_count + 1,
+           workflow_started = false, pending_since = $2, updated_at = $2, delivered_at = NULL, dead_at = NULL
+         WHERE id = $1 RETURNING *`,
+        [id, at],
+      );
+      const after = toView(res.rows[0]!);
+      await appendAudit(c, {
+        actor,
+        action: 'notification.resend',
+        targetType: 'notification',
+        targetId: id,
+        reason,
+        before: deliveryState(before),
+        after: deliveryState(after),
+      });
+      return { before, after };
+    });
+  }
+}
+
+async function lockRow(c: PoolClient, id: string): Promise<NotificationRow | null> {
+  const res = await c.query<NotificationRow>(
+    'SELECT * FROM merchant_notifications WHERE id = $1 FOR UPDATE',
+    [id],
+  );
+  return res.rows[0] ?? null;
+}
