@@ -2,22 +2,10 @@ import type { MerchantRepository } from '../db/merchant-repository';
 import type { RetryRuleRepository } from '../db/retry-rule-repository';
 import { decideRetry } from '../domain/retry-rules/retry-decision';
 import type { RefusalReason } from '../domain/retry-rules/retry-decision';
-import type { Source, TransactionType } from '../domain/payment-status';
+import type { RetryContext } from '../domain/retry-rules/retry-context';
 
-export interface RetryQuestion {
-  paymentId: string;
-  merchantId: string;
-  channel: string;
-  methodType: string;
-  brand: string | null;
-  currency: string;
-  transactionType: TransactionType;
-  source: Source;
-  code: string;
-  retriesSoFar: number;
-  elapsedMs: number;
-  now: string;
-}
+/** The retry context the workflow knows; the merchant's industry and the flags are filled in here. */
+export type RetryQuestion = Omit<RetryContext, 'industry' | 'riskRejected' | 'operatorFailed'>;
 
 export type RetryVerdict =
   { retry: true; ruleNo: string } | { retry: false; reason: RefusalReason; ruleNo: string | null };

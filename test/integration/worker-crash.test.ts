@@ -38,7 +38,7 @@ test('a worker killed with SIGKILL mid-payment, then restarted: the payment comp
     const paid = await eventually(async () => {
       const g = await stack.api('GET', `/v1/payments/${created.body.id}`);
       return g.body.status === 'SUCCEEDED' ? g.body : undefined;
-    }, 60_000);
+    }, 90_000);
     expect(paid.attempts).toHaveLength(1);
     expect(paid.attempts[0].status).toBe('SUCCEEDED');
     const history = await stack.pool.query(

@@ -18,6 +18,8 @@ export function spawnWorker(stack: TestStack): ChildProcess {
       PUBLIC_BASE_URL: stack.apiUrl,
       DATA_DIR: stack.dataDir,
       CHANNEL_TIMEOUT_MS: '2000',
+      // The run's one workflow bundle: no second webpack build per worker start.
+      ...(process.env.TEST_WORKFLOW_BUNDLE ? { WORKFLOW_BUNDLE: process.env.TEST_WORKFLOW_BUNDLE } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
