@@ -88,6 +88,7 @@ function ensureDependencies() {
 }
 
 const bin = (...segments) => path.join(root, 'node_modules', ...segments);
+const resultsFile = path.join(root, '.data', 'jest-results.json');
 
 // `start` gets its own process group: a terminal's Ctrl-C then reaches only us, we pass it on once,
 // and the stack shuts its parts down in order (API and worker before Temporal and PostgreSQL)
@@ -99,9 +100,30 @@ const commands = {
     // one process avoids worker start-up and makes timing-sensitive tests less flaky.
     args: () => {
       const userChoseWorkers = extraArgs.some((a) => /^(-i|--runInBand|-w|--maxWorkers)(=|$)/.test(a));
-      return [bin('jest', 'bin', 'jest.js'), ...(userChoseWorkers ? [] : ['--runInBand']), ...extraArgs];
+      // A fresh results file: a stale one must never be reported as this run's counts.
+      mkdirSync(path.dirname(resultsFile), { recursive: true });
+      rmSync(resultsFile, { force: true });
+      return [
+        bin('jest', 'bin', 'jest.js'),
+        ...(userChoseWorkers ? [] : ['--runInBand']),
+        '--json',
+        `--outputFile=${resultsFile}`,
+        ...extraArgs,
+      ];
     },
     detached: false,
+    // One plain closing line with the counts, whatever jest's own summary looks like.
+    after: () => {
+      try {
+        const r = JSON.parse(readFileSync(resultsFile, 'utf8'));
+        const skipped = r.numPendingTests + r.numTodoTests;
+        console.log(
+          `Tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`,
+        );
+      } catch {
+        // jest did not get as far as writing results; its own output says why
+      }
+    },
   },
   start: {
     args: () => [bin('tsx', 'dist', 'cli.mjs'), 'src/main/local-stack.ts', ...extraArgs],
@@ -137,6 +159,7 @@ function run(spec) {
   });
   child.on('exit', (code, signal) => {
     for (const [sig, handler] of Object.entries(handlers)) process.removeListener(sig, handler);
+    spec.after?.();
     if (signal) {
       // Die the same way, so shells and CI see "killed by SIGINT" rather than a plain failure.
       process.kill(process.pid, signal);

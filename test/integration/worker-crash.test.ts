@@ -38,7 +38,13 @@ test('a worker killed with SIGKILL mid-payment, then restarted: the payment comp
     const paid = await eventually(async () => {
       const g = await stack.api('GET', `/v1/payments/${created.body.id}`);
       return g.body.status === 'SUCCEEDED' ? g.body : undefined;
-    }, 90_000);
+    }, 90_000).catch(async (err: Error) => {
+      // Say where it stopped: the payment as recorded and the workflow's event history.
+      const g = await stack.api('GET', `/v1/payments/${created.body.id}`);
+      const h = await stack.client.temporal.workflow.getHandle(`payment-m_demo-${outTradeNo}`).fetchHistory();
+      const events = (h.events ?? []).map((e) => e.eventType).join(',');
+      throw new Error(`${err.message}; payment ${JSON.stringify(g.body)}; events ${events}`);
+    });
     expect(paid.attempts).toHaveLength(1);
     expect(paid.attempts[0].status).toBe('SUCCEEDED');
     const history = await stack.pool.query(

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { env, type TestStack } from './test-stack';
 
@@ -23,10 +23,10 @@ export function spawnWorker(stack: TestStack): ChildProcess {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  // Kept for a failing run's post-mortem: the worker's own output, next to the dev server's log.
-  const log = createWriteStream(join(process.env.TEST_RUN_DIR ?? root, `worker-${stack.taskQueue}.log`), {
-    flags: 'a',
-  });
+  // Kept for a failing run's post-mortem (git-ignored): the worker's own output.
+  const logDir = join(root, '.data', 'test-logs');
+  mkdirSync(logDir, { recursive: true });
+  const log = createWriteStream(join(logDir, `worker-${stack.taskQueue}.log`), { flags: 'a' });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   return child;
