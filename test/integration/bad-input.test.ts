@@ -1,3 +1,4 @@
+import { assertNoDemoKeysInProduction, DEFAULT_DEMO_KEYS, seedDemo } from '../../src/db/seed';
 import { inMinutes, orderNo, startTestStack, type TestStack } from './support/test-stack';
 
 let stack: TestStack;
@@ -121,4 +122,12 @@ test('health, readiness and the OpenAPI document', async () => {
   const docs = await fetch(`${stack.apiUrl}/docs/`);
   expect(docs.status).toBe(200);
   expect(await docs.text()).toContain('<html');
+});
+
+test('with NODE_ENV=production the demo keys are refused: no seeding, and no start while one is accepted', async () => {
+  await expect(seedDemo(stack.pool, DEFAULT_DEMO_KEYS, 'production')).rejects.toThrow(/NODE_ENV=production/);
+  await expect(assertNoDemoKeysInProduction(stack.pool, 'production')).rejects.toThrow(
+    /published demo API key/,
+  );
+  await expect(assertNoDemoKeysInProduction(stack.pool, 'development')).resolves.toBeUndefined();
 });
