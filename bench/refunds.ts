@@ -2,16 +2,9 @@
 // wait for every refund to reach SUCCEEDED (the sandbox refunds at once; the refund workflow records it).
 import type { Pool } from 'pg';
 import { DEFAULT_DEMO_KEYS } from '../src/db/seed';
-import { percentile, runPool } from './stats';
+import { runPool, summarize, type Figures } from './stats';
 
-export interface RefundFigures {
-  throughput: number;
-  createP50: number;
-  createP95: number;
-  createP99: number;
-  doneP50: number;
-  doneP99: number;
-  succeeded: number;
+export interface RefundFigures extends Figures {
   requested: number;
 }
 
@@ -51,16 +44,12 @@ export async function benchRefunds(
     if (rows.length >= ids.length) break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  const done = rows.map((r) => r.succeeded_at.getTime() - (sentAt.get(r.id) ?? 0));
-  const last = rows.length ? Math.max(...rows.map((r) => r.succeeded_at.getTime())) : NaN;
   return {
-    throughput: (rows.length * 1000) / (last - t0),
-    createP50: percentile(createMs, 50),
-    createP95: percentile(createMs, 95),
-    createP99: percentile(createMs, 99),
-    doneP50: percentile(done, 50),
-    doneP99: percentile(done, 99),
-    succeeded: rows.length,
+    ...summarize(
+      t0,
+      createMs,
+      rows.map((r) => [sentAt.get(r.id) ?? 0, r.succeeded_at.getTime()]),
+    ),
     requested: payments.length,
   };
 }

@@ -21,7 +21,7 @@ import { createPaymentWorker } from '../src/worker/create-worker';
 import { benchRefunds } from './refunds';
 import { createSkeletonActivities } from './skeleton-activities';
 import { skeletonCreate, skeletonNotify, type skeletonWorkflow } from './skeleton-workflow';
-import { fmt, percentile, runPool } from './stats';
+import { fmt, runPool, summarize, type Figures } from './stats';
 
 const N = Number(process.env.BENCH_N ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
@@ -99,16 +99,6 @@ async function main(): Promise<void> {
   rmSync(join(dataDir, 'postgres'), { recursive: true, force: true });
 }
 
-interface Figures {
-  throughput: number;
-  createP50: number;
-  createP95: number;
-  createP99: number;
-  doneP50: number;
-  doneP99: number;
-  succeeded: number;
-}
-
 async function benchPayments(
   apiUrl: string,
   pool: ReturnType<typeof createPool>,
@@ -153,16 +143,12 @@ async function benchPayments(
     if (rows.length >= N) break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  const done = rows.map((r) => r.at.getTime() - (sentAt.get(r.out_trade_no) ?? 0));
-  const last = Math.max(...rows.map((r) => r.at.getTime()));
   return {
-    throughput: (rows.length * 1000) / (last - t0),
-    createP50: percentile(createMs, 50),
-    createP95: percentile(createMs, 95),
-    createP99: percentile(createMs, 99),
-    doneP50: percentile(done, 50),
-    doneP99: percentile(done, 99),
-    succeeded: rows.length,
+    ...summarize(
+      t0,
+      createMs,
+      rows.map((r) => [sentAt.get(r.out_trade_no) ?? 0, r.at.getTime()]),
+    ),
     paid: rows.map((r) => ({ id: r.id, amount: Number(r.amount) })),
   };
 }
@@ -209,21 +195,15 @@ async function benchSkeleton(address: string): Promise<Figures> {
   });
   for (const end = Date.now() + 300_000; finished.size < N && Date.now() < end;)
     await new Promise((r) => setTimeout(r, 100));
-  const done = [...finished].map(([id, at]) => at - (sentAt.get(id) ?? 0));
-  const last = Math.max(...finished.values());
   worker.shutdown();
   await running;
   await conn.close();
   await connection.close();
-  return {
-    throughput: (finished.size * 1000) / (last - t0),
-    createP50: percentile(createMs, 50),
-    createP95: percentile(createMs, 95),
-    createP99: percentile(createMs, 99),
-    doneP50: percentile(done, 50),
-    doneP99: percentile(done, 99),
-    succeeded: finished.size,
-  };
+  return summarize(
+    t0,
+    createMs,
+    [...finished].map(([id, at]) => [sentAt.get(id) ?? 0, at]),
+  );
 }
 
 main().catch((err: unknown) => {

@@ -22,3 +22,29 @@ export async function runPool<T>(
 }
 
 export const fmt = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
+
+/** What every run prints: throughput, create-call latency and create→done latency. */
+export interface Figures {
+  throughput: number;
+  createP50: number;
+  createP95: number;
+  createP99: number;
+  doneP50: number;
+  doneP99: number;
+  succeeded: number;
+}
+
+/** Figures of one run started at t0 (ms): each create call's latency, and each finished item's [sentAt, doneAt]. */
+export function summarize(t0: number, createMs: number[], finished: Array<[number, number]>): Figures {
+  const done = finished.map(([sent, at]) => at - sent);
+  const last = finished.length ? Math.max(...finished.map(([, at]) => at)) : NaN;
+  return {
+    throughput: (finished.length * 1000) / (last - t0),
+    createP50: percentile(createMs, 50),
+    createP95: percentile(createMs, 95),
+    createP99: percentile(createMs, 99),
+    doneP50: percentile(done, 50),
+    doneP99: percentile(done, 99),
+    succeeded: finished.length,
+  };
+}
