@@ -2,9 +2,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import type { ChannelRegistry } from '../channels/channel-registry';
 import { DomainError } from '../domain/domain-errors';
-import { autoRefundWorkflowId, refundIdFromUuid, type AutomaticRefundKind } from '../domain/refund';
+import { autoRefundWorkflowId, refundIdFromUuid } from '../domain/refund';
 import { StaleStatusError } from '../db/payment-repository';
-import type { RefundCompletion, RefundRecord, RefundRepository } from '../db/refund-repository';
+import type {
+  NewAutomaticRefund,
+  RefundCompletion,
+  RefundRecord,
+  RefundRepository,
+} from '../db/refund-repository';
 import { isoOrNull } from './channel-outcomes';
 
 /** Channel answers to a refund call, as plain JSON for workflow code (dates as RFC 3339 strings). */
@@ -32,15 +37,7 @@ export interface ChannelRefundInput {
 }
 
 /** What the payment workflow passes to record the automatic refund of late or duplicate money. */
-export interface RecordLateRefundInput {
-  paymentId: string;
-  attemptNo: number;
-  kind: AutomaticRefundKind;
-  amount: number;
-  currency: string;
-  channel: string;
-  channelOutTradeNo: string;
-}
+export type RecordLateRefundInput = Omit<NewAutomaticRefund, 'refundId' | 'at'>;
 
 export interface RecordLateRefundResult {
   refundId: string;

@@ -6,6 +6,7 @@ import type { PaymentClient } from '../client/payment-client';
 import type { RefundClient } from '../client/refund-client';
 import { appendAudit } from '../db/audit-log';
 import type { PaymentRepository } from '../db/payment-repository';
+import { RefundRepository } from '../db/refund-repository';
 import { DomainError } from '../domain/domain-errors';
 import type { PaymentView } from '../domain/payment';
 import { requireRole } from './ops-auth';
@@ -29,13 +30,10 @@ export function registerOpsPaymentRoutes(
   refunds: RefundClient,
 ): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const refundRecords = new RefundRepository(pool);
 
   const refundInFull = async (p: PaymentView): Promise<PaymentView> => {
-    const reserved = await pool.query<{ refund_reserved: number }>(
-      'SELECT refund_reserved FROM payments WHERE id = $1',
-      [p.id],
-    );
-    const left = p.amount - (reserved.rows[0]?.refund_reserved ?? p.amount);
+    const left = await refundRecords.refundableAmount(p.id);
     if (left > 0) {
       await refunds.create(p.merchantId, p.id, {
         outRefundNo: `cancel-${p.id.slice(4, 20)}`,
@@ -128,8 +126,7 @@ export function registerOpsPaymentRoutes(
     },
     async (req) => {
       const who = requireRole(req, 'OPERATOR', 'ADMIN');
-      const before = (await pool.query('SELECT status FROM refunds WHERE id = $1', [req.params.id]))
-        .rows[0] as { status: string } | undefined;
+      const before = (await refundRecords.findById(req.params.id))?.view;
       if (!before) throw new DomainError('NOT_FOUND', `refund ${req.params.id} not found`);
       const { refund } = await refunds.retryFailed(req.params.id, req.body.reason);
       await appendAudit(pool, {

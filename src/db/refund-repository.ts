@@ -3,6 +3,7 @@ import { DomainError } from '../domain/domain-errors';
 import type { PaymentStatus } from '../domain/payment-status';
 import {
   assertRefundTransition,
+  availableToRefund,
   autoOutRefundNo,
   refundRefusal,
   refundWorkflowId,
@@ -355,6 +356,16 @@ export class RefundRepository {
       if (!reopened) throw new Error(`refund ${refundId} not found`);
       return { refund: reopened, reopened: true };
     });
+  }
+
+  /** What merchant refunds may still take from the payment (its amount less what is reserved). */
+  async refundableAmount(paymentId: string): Promise<number> {
+    const res = await this.pool.query<{ amount: number; refund_reserved: number }>(
+      'SELECT amount, refund_reserved FROM payments WHERE id = $1',
+      [paymentId],
+    );
+    const row = res.rows[0];
+    return row ? availableToRefund({ amount: row.amount, refundReserved: row.refund_reserved }) : 0;
   }
 
   async findById(id: string, merchantId?: string): Promise<RefundRecord | null> {
