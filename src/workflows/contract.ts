@@ -63,3 +63,20 @@ export const operatorQueryUpdate = defineUpdate<PaymentView, []>('operatorQuery'
 export const operatorCancelUpdate = defineUpdate<PaymentView, []>('operatorCancel');
 export const channelNotifySignal = defineSignal<[ChannelNotice]>('channelNotify');
 export const getPaymentQuery = defineQuery<PaymentView | null>('getPayment');
+
+/**
+ * Late money after the payment workflow has finished (contract section 2, "A payment's whole life"): one
+ * short workflow per payment, `late-<paymentId>`, started with signal-with-start (a channel notify) or
+ * update-with-start (an operator query, a reconciliation repair). It re-reads the record, asks the channel
+ * where needed, records and refunds any success it finds for a closed payment or a superseded attempt, and
+ * ends. Conflict policy USE_EXISTING, reuse policy ALLOW_DUPLICATE: it may run again any number of times.
+ */
+export const LATE_MONEY_WORKFLOW_TYPE = 'lateMoneyWorkflow';
+export const lateMoneyWorkflowId = (paymentId: string): string => `late-${paymentId}`;
+export interface LateMoneyWorkflowInput {
+  paymentId: string;
+}
+/** Update on the late-money workflow: ask the channel about every attempt of the payment now; answers the payment as recorded after. */
+export const lateOperatorQueryUpdate = defineUpdate<PaymentView, []>('lateOperatorQuery');
+/** Signal on a running payment workflow: a refund of this payment settled, so its view's refundedAmount is current. */
+export const refundSettledSignal = defineSignal<[{ refundedAmount: number }]>('refundSettled');
