@@ -71,15 +71,19 @@ export async function registerNotifyRoutes(app: FastifyInstance, deps: NotifyDep
           paymentId: found.payment.id,
         });
         // Signalled even for a duplicate: the first one's signal may have been lost in a crash; the workflow dedupes.
-        await deps.client.notify(found.payment.workflow_id, {
-          channel: channelName,
-          channelOutTradeNo: v.outTradeNo,
-          channelTradeNo: v.channelTradeNo,
-          status: v.tradeStatus === 'FINISHED' ? 'PAID' : v.tradeStatus,
-          amount: v.amount,
-          paidAt: v.paidAt ? v.paidAt.toISOString() : null,
-          notifyId: v.notifyId,
-        });
+        await deps.client.notify(
+          found.payment.workflow_id,
+          {
+            channel: channelName,
+            channelOutTradeNo: v.outTradeNo,
+            channelTradeNo: v.channelTradeNo,
+            status: v.tradeStatus === 'FINISHED' ? 'PAID' : v.tradeStatus,
+            amount: v.amount,
+            paidAt: v.paidAt ? v.paidAt.toISOString() : null,
+            notifyId: v.notifyId,
+          },
+          found.payment.id,
+        );
         return reply.code(200).type('text/plain').send('success');
       },
     );

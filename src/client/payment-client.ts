@@ -1,35 +1,29 @@
-import {
-  Client,
-  Connection,
-  WithStartWorkflowOperation,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-} from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { DomainError } from '../domain/domain-errors';
 import { sameCreateRequest } from '../domain/create-request';
 import { paymentWorkflowId } from '../domain/ids';
 import type { CreatePaymentInput, PaymentView } from '../domain/payment';
-import { payAgainRefusal } from '../domain/payment-state-machine';
+import { isTerminalPayment } from '../domain/payment-state-machine';
 import { parseRfc3339Millis } from '../domain/rfc3339';
 import {
   channelNotifySignal,
   closePaymentUpdate,
   createPaymentUpdate,
   getPaymentQuery,
-  MerchantIdKey,
   operatorCancelUpdate,
   operatorQueryUpdate,
-  OutTradeNoKey,
   PAYMENT_TASK_QUEUE,
-  PaymentStatusKey,
   payAgainUpdate,
   type ChannelNotice,
   type PaymentWorkflowOptions,
 } from '../workflows/contract';
-import type { paymentWorkflow } from '../workflows/payment-workflow';
 import { CreatePaymentRequestSchema, PayAgainRequestSchema } from './payment-schemas';
 import { assertDeliverableNotifyUrl } from '../net/notify-url-guard';
-import { toDomainError } from './temporal-errors';
+import { cancelAfterEnd, closeAfterEnd, payAgainAfterEnd, replayOf } from './after-workflow-end';
+import { paymentStartOperation } from './payment-start';
+import { LateMoneyClient } from './late-money-client';
+import type { PaymentRecords } from './payment-records';
+import { isWorkflowGone, toDomainError } from './temporal-errors';
 import { validationError } from './validation-error';
 
 export interface PaymentClientOptions {
@@ -37,20 +31,32 @@ export interface PaymentClientOptions {
   /** Production rules for notifyUrl (https, public addresses only); default: NODE_ENV === 'production'. */
   production?: boolean;
   workflowOptions?: PaymentWorkflowOptions;
+  /**
+   * The payment record (e.g. a PaymentRepository). Needed to answer by the contract once a payment's workflow
+   * has ended or been deleted; without it such a payment answers NOT_FOUND.
+   */
+  records?: PaymentRecords;
 }
 
+type Handle = ReturnType<Client['workflow']['getHandle']>;
+
 /**
- * The typed client order services use to start and steer payments, with only a Temporal address.
- * Same validation and errors as the HTTP API (which is a thin layer over this class).
+ * The typed client order services use to start and steer payments. Same validation and errors as the HTTP
+ * API (which is a thin layer over this class). While the payment's workflow runs, commands go to it; after
+ * it has ended, answers come from the record and late money goes to the late-money workflow.
  */
 export class PaymentClient {
   private readonly taskQueue: string;
+  private readonly records: PaymentRecords | undefined;
+  private readonly late: LateMoneyClient;
 
   constructor(
     readonly temporal: Client,
     private readonly opts: PaymentClientOptions = {},
   ) {
     this.taskQueue = opts.taskQueue ?? PAYMENT_TASK_QUEUE;
+    this.records = opts.records;
+    this.late = new LateMoneyClient(temporal, this.taskQueue);
   }
 
   static async connect(
@@ -72,36 +78,38 @@ export class PaymentClient {
       });
     }
     const workflowId = paymentWorkflowId(merchantId, input.outTradeNo);
+    const expired = (parseRfc3339Millis(input.orderDeadline) ?? 0) <= Date.now();
 
-    if ((parseRfc3339Millis(input.orderDeadline) ?? 0) <= Date.now()) {
+    // The record first: a replay is compared with the stored row, and a final payment (whose workflow may be
+    // gone) is answered from it, so no new workflow is ever started that would adopt an old row.
+    const recorded = await this.records?.findByOutTradeNo(merchantId, input.outTradeNo);
+    if (recorded && (expired || isTerminalPayment(recorded.status) || !sameCreateRequest(recorded, input)))
+      return replayOf(recorded, input);
+    if (expired) {
       // A replay of an existing order still answers with that payment; only a new order is refused.
-      const existing = await this.getByWorkflowId(workflowId);
+      const existing = this.records ? null : await this.queryWorkflow(workflowId);
       if (!existing) throw new DomainError('ORDER_EXPIRED', 'orderDeadline has already passed');
-      return this.replay(existing, input);
+      return replayOf(existing, input);
     }
     try {
-      return await this.temporal.workflow.executeUpdateWithStart(createPaymentUpdate, {
+      const result = await this.temporal.workflow.executeUpdateWithStart(createPaymentUpdate, {
         args: [input],
-        startWorkflowOperation: new WithStartWorkflowOperation<typeof paymentWorkflow>('paymentWorkflow', {
+        startWorkflowOperation: paymentStartOperation(
           workflowId,
-          taskQueue: this.taskQueue,
-          args: [{ request: input, options: this.opts.workflowOptions }],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          typedSearchAttributes: [
-            { key: PaymentStatusKey, value: 'CREATED' },
-            { key: MerchantIdKey, value: merchantId },
-            { key: OutTradeNoKey, value: input.outTradeNo },
-          ],
-        }),
+          this.taskQueue,
+          input,
+          this.opts.workflowOptions,
+        ),
       });
+      // A replay shows the payment as it is now: the record (refunds settle outside the workflow).
+      return result.created ? result : { payment: await this.fresh(result.payment), created: false };
     } catch (err) {
       const domain = toDomainError(err);
       if (domain) throw domain;
-      if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        // The workflow has finished (after its grace window): answer from its final state.
-        const existing = await this.getByWorkflowId(workflowId);
-        if (existing) return this.replay(existing, input);
+      if (err instanceof WorkflowExecutionAlreadyStartedError || isWorkflowGone(err)) {
+        // The workflow has finished since we looked: answer from where the payment stands.
+        const existing = await this.current(merchantId, input.outTradeNo);
+        if (existing) return replayOf(existing, input);
       }
       throw err;
     }
@@ -110,69 +118,98 @@ export class PaymentClient {
   async payAgain(merchantId: string, outTradeNo: string, raw: unknown = {}): Promise<PaymentView> {
     const parsed = PayAgainRequestSchema.safeParse(raw ?? {});
     if (!parsed.success) throw validationError(parsed.error);
-    return this.update(merchantId, outTradeNo, (h) =>
-      h.executeUpdate(payAgainUpdate, { args: [parsed.data] }),
+    return this.update(
+      merchantId,
+      outTradeNo,
+      (h) => h.executeUpdate(payAgainUpdate, { args: [parsed.data] }),
+      payAgainAfterEnd,
     );
   }
 
   async close(merchantId: string, outTradeNo: string): Promise<PaymentView> {
-    return this.update(merchantId, outTradeNo, (h) => h.executeUpdate(closePaymentUpdate, { args: [] }));
+    return this.update(
+      merchantId,
+      outTradeNo,
+      (h) => h.executeUpdate(closePaymentUpdate, { args: [] }),
+      closeAfterEnd,
+    );
   }
 
-  /** Operator entry: ask the channel now and apply the answer. */
+  /** Operator entry: ask the channel now and apply the answer (after the workflow ended: the late-money workflow does). */
   async operatorQuery(merchantId: string, outTradeNo: string): Promise<PaymentView> {
-    return this.update(merchantId, outTradeNo, (h) => h.executeUpdate(operatorQueryUpdate, { args: [] }));
+    return this.update(
+      merchantId,
+      outTradeNo,
+      (h) => h.executeUpdate(operatorQueryUpdate, { args: [] }),
+      async (p) => this.fresh(await this.late.operatorQuery(p)),
+    );
   }
 
   /** Operator entry (admin): reverse an unpaid payment at the channel and close it. */
   async operatorCancel(merchantId: string, outTradeNo: string): Promise<PaymentView> {
-    return this.update(merchantId, outTradeNo, (h) => h.executeUpdate(operatorCancelUpdate, { args: [] }));
+    return this.update(
+      merchantId,
+      outTradeNo,
+      (h) => h.executeUpdate(operatorCancelUpdate, { args: [] }),
+      cancelAfterEnd,
+    );
   }
 
+  /** The payment as it is now; the record when there is one (it outlives the workflow). */
   async get(merchantId: string, outTradeNo: string): Promise<PaymentView | null> {
-    return this.getByWorkflowId(paymentWorkflowId(merchantId, outTradeNo));
+    return this.current(merchantId, outTradeNo);
   }
 
-  /** Delivers a verified channel notification to its payment's workflow. */
-  async notify(workflowId: string, notice: ChannelNotice): Promise<void> {
-    await this.temporal.workflow.getHandle(workflowId).signal(channelNotifySignal, notice);
+  /**
+   * Delivers a verified channel notification to its payment's workflow; once that has ended (or was deleted),
+   * to the late-money workflow `late-<paymentId>`, which records a late success and refunds it.
+   */
+  async notify(workflowId: string, notice: ChannelNotice, paymentId: string): Promise<void> {
+    try {
+      await this.temporal.workflow.getHandle(workflowId).signal(channelNotifySignal, notice);
+    } catch (err) {
+      if (!isWorkflowGone(err)) throw err;
+      await this.late.notify(paymentId, notice);
+    }
   }
 
-  private async getByWorkflowId(workflowId: string): Promise<PaymentView | null> {
+  private async current(merchantId: string, outTradeNo: string): Promise<PaymentView | null> {
+    if (this.records) return this.records.findByOutTradeNo(merchantId, outTradeNo);
+    return this.queryWorkflow(paymentWorkflowId(merchantId, outTradeNo));
+  }
+
+  /** The record's version of a view a workflow answered (its refundedAmount may be stale there). */
+  private async fresh(view: PaymentView): Promise<PaymentView> {
+    return (await this.records?.findById(view.id)) ?? view;
+  }
+
+  private async queryWorkflow(workflowId: string): Promise<PaymentView | null> {
     try {
       return await this.temporal.workflow.getHandle(workflowId).query(getPaymentQuery);
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return null;
+      if (isWorkflowGone(err)) return null;
       throw err;
     }
   }
 
-  private replay(existing: PaymentView, input: CreatePaymentInput): { payment: PaymentView; created: false } {
-    if (!sameCreateRequest(existing, input)) {
-      throw new DomainError(
-        'IDEMPOTENCY_MISMATCH',
-        'this outTradeNo was already used with a different amount, currency or orderDeadline',
-      );
-    }
-    return { payment: existing, created: false };
-  }
-
+  /** Sends a command to the running workflow; once it has ended, `afterEnd` answers from the record. */
   private async update(
     merchantId: string,
     outTradeNo: string,
-    send: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<PaymentView>,
+    send: (h: Handle) => Promise<PaymentView>,
+    afterEnd: (recorded: PaymentView) => PaymentView | Promise<PaymentView>,
   ): Promise<PaymentView> {
-    const handle = this.temporal.workflow.getHandle(paymentWorkflowId(merchantId, outTradeNo));
     try {
-      return await send(handle);
+      return await this.fresh(
+        await send(this.temporal.workflow.getHandle(paymentWorkflowId(merchantId, outTradeNo))),
+      );
     } catch (err) {
       const domain = toDomainError(err);
       if (domain) throw domain;
-      if (err instanceof WorkflowNotFoundError) throw new DomainError('NOT_FOUND', 'payment not found');
-      // The workflow has finished: its final status decides the answer.
-      const view = await this.getByWorkflowId(handle.workflowId);
-      if (!view) throw new DomainError('NOT_FOUND', 'payment not found');
-      throw new DomainError(payAgainRefusal(view.status) ?? 'PAYMENT_CLOSED', `payment is ${view.status}`);
+      if (!isWorkflowGone(err)) throw err; // Temporal unreachable: a 503, retried by the caller.
+      const recorded = await this.current(merchantId, outTradeNo);
+      if (!recorded) throw new DomainError('NOT_FOUND', 'payment not found');
+      return afterEnd(recorded);
     }
   }
 }

@@ -4,6 +4,7 @@ import { createChannelRegistry } from '../channels/channel-registry';
 import { PaymentClient } from '../client/payment-client';
 import { loadConfig, workflowOptionsFrom } from '../config/config';
 import { migrate } from '../db/migrate';
+import { PaymentRepository } from '../db/payment-repository';
 import { createPool } from '../db/pool';
 import { assertNoDemoKeysInProduction, demoKeysFromEnv, seedDemo } from '../db/seed';
 import { channelAccountsFor } from './channel-accounts';
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   if (config.NODE_ENV !== 'production') await seedDemo(pool, demoKeysFromEnv(process.env), config.NODE_ENV);
   const client = await PaymentClient.connect(config.TEMPORAL_ADDRESS, {
     namespace: config.TEMPORAL_NAMESPACE,
+    records: new PaymentRepository(pool),
     workflowOptions: workflowOptionsFrom(config),
   });
   const app = await buildApi({

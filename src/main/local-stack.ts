@@ -12,6 +12,7 @@ import { startSandboxServer } from '../channels/sandbox/sandbox-server';
 import { PaymentClient } from '../client/payment-client';
 import { loadConfig, workflowOptionsFrom } from '../config/config';
 import { migrate } from '../db/migrate';
+import { PaymentRepository } from '../db/payment-repository';
 import { createPool } from '../db/pool';
 import { demoKeysFromEnv, seedDemo } from '../db/seed';
 import { createPaymentWorker } from '../worker/create-worker';
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
     const connection = await Connection.connect({ address: temporalAddress });
     stops.push(() => connection.close());
     const client = new PaymentClient(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), {
+      records: new PaymentRepository(pool),
       workflowOptions: workflowOptionsFrom(config),
     });
     const app = await buildApi({ pool, client, channels });

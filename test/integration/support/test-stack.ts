@@ -11,6 +11,7 @@ import { sandboxAccountConfigs } from '../../../src/channels/sandbox/sandbox-acc
 import { startSandboxServer } from '../../../src/channels/sandbox/sandbox-server';
 import { PaymentClient } from '../../../src/client/payment-client';
 import { migrate } from '../../../src/db/migrate';
+import { PaymentRepository } from '../../../src/db/payment-repository';
 import { createPool } from '../../../src/db/pool';
 import { DEFAULT_DEMO_KEYS, seedDemo } from '../../../src/db/seed';
 import { createPaymentWorker } from '../../../src/worker/create-worker';
@@ -96,6 +97,7 @@ export async function startTestStack(opts: {
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new PaymentClient(new Client({ connection }), {
     taskQueue: opts.taskQueue,
+    records: new PaymentRepository(pool),
     workflowOptions: { pollInitialMs: 1_000, pollMaxMs: 5_000, graceMs: 60_000, ...opts.workflowOptions },
   });
 
