@@ -1,8 +1,14 @@
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { RefundRepository, type RefundRecord } from '../db/refund-repository';
 import { DomainError } from '../domain/domain-errors';
+import { paymentWorkflowId } from '../domain/ids';
 import { refundIdFromUuid, type RefundView } from '../domain/refund';
 import { ChannelKey, MerchantIdKey, OutTradeNoKey, PAYMENT_TASK_QUEUE } from '../workflows/contract';
 import {
@@ -129,11 +135,33 @@ export class RefundClient {
   }
 
   /** Starts the refund's workflow unless it runs already (idempotent). */
-  async ensureRunning(refund: RefundRecord): Promise<void> {
+  async ensureRunning(refund: RefundRecord, taskQueue = this.taskQueue): Promise<void> {
     try {
-      await this.start(refund, { workflowIdReusePolicy: 'ALLOW_DUPLICATE' });
+      await this.start(refund, { workflowIdReusePolicy: 'ALLOW_DUPLICATE' }, taskQueue);
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+      throw err;
+    }
+  }
+
+  /**
+   * The refund sweeper's step: a PROCESSING refund whose workflow is not running (its reservation committed,
+   * then the start failed, e.g. Temporal was down) gets it started, on its payment's task queue when the
+   * payment's workflow is still known, else on this client's. Returns true when it started one.
+   */
+  async resumeIfStranded(refund: RefundRecord): Promise<boolean> {
+    if (refund.view.status !== 'PROCESSING') return false;
+    if ((await this.describe(refund.workflowId))?.status.name === 'RUNNING') return false;
+    const payment = await this.describe(paymentWorkflowId(refund.merchantId, refund.paymentOutTradeNo));
+    await this.ensureRunning(refund, payment?.taskQueue ?? this.taskQueue);
+    return true;
+  }
+
+  private async describe(workflowId: string): Promise<WorkflowExecutionDescription | null> {
+    try {
+      return await this.temporal.workflow.getHandle(workflowId).describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
       throw err;
     }
   }
@@ -144,10 +172,11 @@ export class RefundClient {
       workflowIdReusePolicy: 'ALLOW_DUPLICATE';
       workflowIdConflictPolicy?: 'FAIL' | 'TERMINATE_EXISTING';
     },
+    taskQueue = this.taskQueue,
   ): Promise<void> {
     await this.temporal.workflow.start<typeof refundWorkflow>(REFUND_WORKFLOW_TYPE, {
       workflowId: refund.workflowId,
-      taskQueue: this.taskQueue,
+      taskQueue,
       args: [{ refundId: refund.view.id, options: this.opts.workflowOptions }],
       ...policies,
       typedSearchAttributes: [

@@ -6,6 +6,7 @@ import { createPaymentActivities } from '../activities/payment-activities';
 import { createRefundActivities } from '../activities/refund-activities';
 import { createRetryActivities } from '../activities/retry-activities';
 import type { ChannelRegistry } from '../channels/channel-registry';
+import { RefundClient } from '../client/refund-client';
 import { LatePaymentRepository } from '../db/late-payment-repository';
 import { MerchantRepository } from '../db/merchant-repository';
 import { NotificationRepository } from '../db/notification-repository';
@@ -15,6 +16,7 @@ import { RetryRuleRepository } from '../db/retry-rule-repository';
 import { parseScheduleScale } from '../domain/notification-schedule';
 import { PAYMENT_TASK_QUEUE } from '../workflows/contract';
 import { OutboxSweeper } from './outbox-sweeper';
+import { RefundSweeper } from './refund-sweeper';
 
 export interface WorkerDeps {
   temporalAddress: string;
@@ -28,6 +30,8 @@ export interface WorkerDeps {
   client?: Client;
   /** Merchant notifications; each value defaults to its env variable (see notificationSettingsFromEnv). */
   notifications?: Partial<NotificationSettings>;
+  /** The refund sweeper's timings (see refund-sweeper.ts); interval default env REFUND_SWEEP_MS or 5000. */
+  refundSweep?: { intervalMs?: number; minAgeMs?: number };
 }
 
 export interface NotificationSettings {
@@ -63,9 +67,12 @@ export function notificationSettingsFromEnv(env: NodeJS.ProcessEnv = process.env
 const ENDING: ReadonlySet<WorkerState> = new Set(['STOPPING', 'DRAINING', 'DRAINED', 'STOPPED', 'FAILED']);
 
 /** A worker for payment workflows and their activities, wired to real ports. */
-export async function createPaymentWorker(
-  deps: WorkerDeps,
-): Promise<{ worker: Worker; connection: NativeConnection; sweeper: OutboxSweeper }> {
+export async function createPaymentWorker(deps: WorkerDeps): Promise<{
+  worker: Worker;
+  connection: NativeConnection;
+  sweeper: OutboxSweeper;
+  refundSweeper: RefundSweeper;
+}> {
   const settings = { ...notificationSettingsFromEnv(), ...deps.notifications };
   const namespace = deps.namespace ?? 'default';
   const taskQueue = deps.taskQueue ?? PAYMENT_TASK_QUEUE;
@@ -101,6 +108,15 @@ export async function createPaymentWorker(
   // itself once the worker shuts down; callers may also stop it (sweeper.stop()).
   const clientConnection = deps.client ? null : await Connection.connect({ address: deps.temporalAddress });
   const client = deps.client ?? new Client({ connection: clientConnection!, namespace });
+  // The refund sweeper (refund-sweeper.ts): starts the workflow of a refund reserved while Temporal was down.
+  const refundSweeper = new RefundSweeper({
+    refunds: new RefundClient(client, deps.pool, { taskQueue }),
+    pool: deps.pool,
+    intervalMs: deps.refundSweep?.intervalMs ?? positiveInt(process.env, 'REFUND_SWEEP_MS', 5_000),
+    minAgeMs: deps.refundSweep?.minAgeMs,
+    active: () => !ENDING.has(worker.getState()),
+  }).start();
+
   const sweeper = new OutboxSweeper({
     notifications,
     client,
@@ -108,7 +124,10 @@ export async function createPaymentWorker(
     scheduleScale: settings.scheduleScale,
     intervalMs: settings.sweepIntervalMs,
     active: () => !ENDING.has(worker.getState()),
-    onStop: async () => clientConnection?.close(),
+    onStop: async () => {
+      await refundSweeper.stop();
+      await clientConnection?.close();
+    },
   }).start();
-  return { worker, connection, sweeper };
+  return { worker, connection, sweeper, refundSweeper };
 }
