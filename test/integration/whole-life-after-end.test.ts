@@ -134,5 +134,19 @@ test('while the workflow still runs, a replayed create and the typed client answ
   const replay = await client.create('m_demo', body);
   expect(replay).toMatchObject({ created: false, payment: { id: payment.id, refundedAmount: 700 } });
   expect(await client.get('m_demo', body.outTradeNo)).toMatchObject({ refundedAmount: 700 });
+  // The operator query's answer and its audit entry agree with the record (item 9).
+  const q = await stack.api('POST', `/v1/ops/payments/${payment.id}/query`, {
+    key: DEFAULT_DEMO_KEYS.operatorKey,
+    body: { reason: 'whole life test' },
+  });
+  expect({ status: q.status, refundedAmount: q.body?.refundedAmount }).toEqual({
+    status: 200,
+    refundedAmount: 700,
+  });
+  const audit = await stack.pool.query(
+    "SELECT before->'refundedAmount' AS before, after->'refundedAmount' AS after FROM audit_log WHERE target_id = $1 AND action = 'payment.query'",
+    [payment.id],
+  );
+  expect(audit.rows).toEqual([{ before: 700, after: 700 }]);
   expect((await describeOrNull(stack, workflowId))?.status.name).toBe('RUNNING');
 });
