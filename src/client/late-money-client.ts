@@ -10,6 +10,7 @@ import {
   type ChannelNotice,
   type LateMoneyWorkflowInput,
 } from '../workflows/contract';
+import { toDomainError } from './temporal-errors';
 
 /**
  * Starts (or joins) the short late-money workflow `late-<paymentId>` for a payment whose own workflow has
@@ -33,16 +34,20 @@ export class LateMoneyClient {
 
   /** Operator query after the payment workflow ended: the late-money workflow asks the channel and answers. */
   async operatorQuery(payment: PaymentView): Promise<PaymentView> {
-    return this.temporal.workflow.executeUpdateWithStart(lateOperatorQueryUpdate, {
-      args: [],
-      startWorkflowOperation: new WithStartWorkflowOperation(LATE_MONEY_WORKFLOW_TYPE, {
-        ...this.startOptions(payment.id),
-        typedSearchAttributes: [
-          { key: MerchantIdKey, value: payment.merchantId },
-          { key: OutTradeNoKey, value: payment.outTradeNo },
-        ],
-      }),
-    });
+    try {
+      return await this.temporal.workflow.executeUpdateWithStart(lateOperatorQueryUpdate, {
+        args: [],
+        startWorkflowOperation: new WithStartWorkflowOperation(LATE_MONEY_WORKFLOW_TYPE, {
+          ...this.startOptions(payment.id),
+          typedSearchAttributes: [
+            { key: MerchantIdKey, value: payment.merchantId },
+            { key: OutTradeNoKey, value: payment.outTradeNo },
+          ],
+        }),
+      });
+    } catch (err) {
+      throw toDomainError(err) ?? err;
+    }
   }
 
   private startOptions(paymentId: string) {
