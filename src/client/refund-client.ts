@@ -22,6 +22,9 @@ import type { PaymentClient } from './payment-client';
 import { CreateRefundRequestSchema, PaymentIdSchema, RefundIdSchema } from './refund-schemas';
 import { validationError } from './validation-error';
 
+/** Closed runs a refund sweeper starts again: they were stopped from outside, not by the refund's own logic. */
+const RESTARTABLE: ReadonlySet<string> = new Set(['TERMINATED', 'CANCELLED', 'TIMED_OUT']);
+
 export interface RefundClientOptions {
   /** The payments task queue: refund workflows run on the same workers. */
   taskQueue?: string;
@@ -146,12 +149,15 @@ export class RefundClient {
 
   /**
    * The refund sweeper's step: a PROCESSING refund whose workflow is not running (its reservation committed,
-   * then the start failed, e.g. Temporal was down) gets it started, on its payment's task queue when the
-   * payment's workflow is still known, else on this client's. Returns true when it started one.
+   * then the start failed, e.g. Temporal was down; or its run was terminated, cancelled or timed out) gets
+   * it started, on its payment's task queue when the payment's workflow is still known, else on this
+   * client's. A run that FAILED or COMPLETED with the refund still PROCESSING is a bug a restart would only
+   * repeat: it is left for an operator. Returns true when it started one.
    */
   async resumeIfStranded(refund: RefundRecord): Promise<boolean> {
     if (refund.view.status !== 'PROCESSING') return false;
-    if ((await this.describe(refund.workflowId))?.status.name === 'RUNNING') return false;
+    const run = await this.describe(refund.workflowId);
+    if (run && !RESTARTABLE.has(run.status.name)) return false;
     const payment = await this.describe(paymentWorkflowId(refund.merchantId, refund.paymentOutTradeNo));
     await this.ensureRunning(refund, payment?.taskQueue ?? this.taskQueue);
     return true;

@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { beijingDay } from '../../src/channels/beijing-time';
 import { RefundClient } from '../../src/client/refund-client';
 import { RefundRepository } from '../../src/db/refund-repository';
 import { DomainError } from '../../src/domain/domain-errors';
@@ -111,4 +112,41 @@ test("the worker's own refund sweeper starts a reservation that has no workflow"
     500,
   );
   await expectRefundedAtSandbox(p, row.out_request_no, 1999);
+});
+
+test('a refund whose run was terminated mid-way is started again, with the same request number: one payout', async () => {
+  const p = await createPayment(stack, {
+    token: 'sim_refund_fail_once',
+    orderDeadline: inMinutes(10),
+    status: 'SUCCEEDED',
+  });
+  const r = await stack.api('POST', `/v1/payments/${p.id}/refunds`, {
+    body: { outRefundNo: 'R-sweep-3', amount: 900 },
+  });
+  expect(r.status).toBe(201);
+  const refunds = RefundClient.alongside(stack.client, stack.pool);
+  // The first channel call was refused (retryable): the run sleeps in its backoff. Terminate it there.
+  await eventually(
+    async () => ((await refunds.progress(r.body.id))?.retryableFailures ?? 0) >= 1 || undefined,
+    60_000,
+    25,
+  );
+  const row = await refundRow(p.id, 'R-sweep-3');
+  await stack.client.temporal.workflow.getHandle(row!.workflow_id).terminate('operator stopped it');
+  expect((await refundRow(p.id, 'R-sweep-3'))?.status).toBe('PROCESSING');
+
+  expect(
+    await new RefundSweeper({ refunds, pool: stack.pool, minAgeMs: 0 }).sweepOnce(),
+  ).toBeGreaterThanOrEqual(1);
+  await eventually(
+    async () => ((await refundRow(p.id, 'R-sweep-3'))?.status === 'SUCCEEDED' ? true : undefined),
+    60_000,
+  );
+  await expectRefundedAtSandbox(p, row!.out_request_no, 900);
+  // The channel paid out once, under the refund's own request number, though two runs called it.
+  const rows = (await stack.channels.get('sandbox').bill(beijingDay(new Date()))).filter(
+    (b) => b.type === 'REFUND' && b.outTradeNo === p.attempts[0]!.channelOutTradeNo,
+  );
+  expect(rows).toHaveLength(1);
+  expect(rows[0]).toMatchObject({ amount: 900, outRequestNo: row!.out_request_no });
 });
