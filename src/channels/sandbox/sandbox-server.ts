@@ -23,6 +23,8 @@ export interface SandboxServerOptions {
   notifyScheduleScale?: number;
   /** How long after the trade's creation the simulated buyer pays. Default 200 ms. */
   payDelayMs?: number;
+  /** How long after a close sim_pay_after_close's money arrives. Default 2 s. */
+  latePayDelayMs?: number;
   /** How long sim_timeout_then_success holds the pay answer back. Default 5 s. */
   timeoutDelayMs?: number;
   log?: boolean;
@@ -52,9 +54,8 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
     keys,
     log: (message) => app.log.info(message),
   });
-  const book = new TradeBook(scheduler, opts.payDelayMs ?? 200, (trade, change) =>
-    notifier.notify(trade, change),
-  );
+  const timing = { payDelayMs: opts.payDelayMs ?? 200, latePayDelayMs: opts.latePayDelayMs ?? 2000 };
+  const book = new TradeBook(scheduler, timing, (trade, change) => notifier.notify(trade, change));
   const timeoutDelayMs = opts.timeoutDelayMs ?? 5000;
 
   await app.register(formbody);

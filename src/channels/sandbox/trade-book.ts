@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { formatBeijingTime } from '../beijing-time';
 import { behaviourOf, type SandboxToken } from './sandbox-behaviours';
-import type { SandboxAccountName } from './sandbox-keys';
+import { SANDBOX_ACCOUNT_NAMES, type SandboxAccountName } from './sandbox-keys';
 import type { SandboxScheduler } from './sandbox-scheduler';
 
 export type TradeStatus = 'WAIT_BUYER_PAY' | 'TRADE_SUCCESS' | 'TRADE_CLOSED' | 'TRADE_FINISHED';
@@ -31,6 +31,13 @@ export interface SandboxTrade {
   refundCalls: number;
 }
 
+export interface BuyerTiming {
+  /** How long after the trade's creation the simulated buyer pays. */
+  payDelayMs: number;
+  /** sim_pay_after_close: how long after the close the buyer's money arrives. */
+  latePayDelayMs: number;
+}
+
 /** A change the buyer, the clock or a call made: what notifies report. */
 export type TradeChange = 'paid' | 'closed' | 'refunded_in_full';
 
@@ -50,7 +57,7 @@ export class TradeBook {
 
   constructor(
     private readonly scheduler: SandboxScheduler,
-    private readonly payDelayMs: number,
+    private readonly timing: BuyerTiming,
     private readonly onChange: (trade: SandboxTrade, change: TradeChange) => void,
   ) {}
 
@@ -58,6 +65,15 @@ export class TradeBook {
     const trade = this.trades.get(key(account, outTradeNo));
     if (trade) this.expireIfDue(trade);
     return trade;
+  }
+
+  /** A trade by its out_trade_no in whichever account holds it (the service's numbers are unique). */
+  findInAnyAccount(outTradeNo: string): SandboxTrade | undefined {
+    for (const account of SANDBOX_ACCOUNT_NAMES) {
+      const trade = this.find(account, outTradeNo);
+      if (trade) return trade;
+    }
+    return undefined;
   }
 
   findByTradeNo(tradeNo: string): SandboxTrade | undefined {
@@ -117,6 +133,9 @@ export class TradeBook {
     trade.status = 'TRADE_CLOSED';
     trade.closedAt = at;
     this.onChange(trade, 'closed');
+    if (behaviourOf(trade.token).buyerPays === 'after_close') {
+      this.scheduler.at(this.timing.latePayDelayMs, () => this.debitAfterClose(trade));
+    }
     return true;
   }
 
@@ -143,7 +162,20 @@ export class TradeBook {
       return;
     }
     if (untilExpiry !== null) this.scheduler.at(untilExpiry, expiry);
-    if (behaviour !== 'never') this.scheduler.at(this.payDelayMs, () => this.buyerPays(trade, false));
+    if (behaviour === 'after_delay') {
+      this.scheduler.at(this.timing.payDelayMs, () => this.buyerPays(trade, false));
+    }
+  }
+
+  /**
+   * sim_pay_after_close: the buyer's money arrives although the close was confirmed (a delayed debit),
+   * so the closed trade becomes paid, as a real channel's late debit does. Only once, and only if
+   * nothing else (a refund) touched the trade since.
+   */
+  private debitAfterClose(trade: SandboxTrade): void {
+    if (trade.status !== 'TRADE_CLOSED' || trade.paidAt || trade.refunds.length > 0) return;
+    trade.closedAt = null;
+    this.pay(trade, new Date());
   }
 
   private buyerPays(trade: SandboxTrade, atDeadline: boolean): void {
