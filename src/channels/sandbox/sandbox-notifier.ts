@@ -16,6 +16,9 @@ const DUPLICATE_SUCCESS_COPIES = 3;
 
 type NotifyFields = Record<string, string>;
 
+/** What the notify_url answered (Alipay counts only a body of exactly `success`), or why nothing did. */
+export type NotifyDelivery = { status: number; body: string } | { error: string };
+
 /**
  * Posts signed `trade_status_sync` notifies to a trade's notify_url, form-encoded like Alipay, and
  * retries each one on Alipay's schedule (times `scheduleScale`, so tests can compress hours to ms).
@@ -58,11 +61,20 @@ export class SandboxNotifier {
     for (const fields of notifies) await this.attempt(url, fields, 0);
   }
 
+  /**
+   * `POST /sim/trades/{outTradeNo}/notify`: the trade's notify for its status now, freshly signed, sent
+   * once (no retries: the caller sees the answer), whatever the token says about notifies.
+   */
+  async sendNow(trade: SandboxTrade): Promise<NotifyDelivery | null> {
+    if (!trade.notifyUrl) return null;
+    return this.post(trade.notifyUrl, this.signed(trade, trade.status, new Date()));
+  }
+
   /** One delivery; never rejects. An answer other than exactly `success` schedules the next retry. */
   private async attempt(url: string, fields: NotifyFields, retriesDone: number): Promise<void> {
     if (this.deps.scheduler.isStopped) return;
     const answer = await this.post(url, fields);
-    if (answer === 'success') return;
+    if ('body' in answer && answer.body === 'success') return;
     const delay = NOTIFY_RETRY_SCHEDULE_MS[retriesDone];
     this.deps.log(
       `notify ${fields.notify_id} to ${url} answered ${JSON.stringify(answer)}; retry ${retriesDone + 1}`,
@@ -74,7 +86,7 @@ export class SandboxNotifier {
     );
   }
 
-  private async post(url: string, fields: NotifyFields): Promise<string> {
+  private async post(url: string, fields: NotifyFields): Promise<NotifyDelivery> {
     try {
       const response = await fetch(url, {
         method: 'POST',
@@ -82,9 +94,9 @@ export class SandboxNotifier {
         body: new URLSearchParams(fields).toString(),
         signal: AbortSignal.any([AbortSignal.timeout(NOTIFY_TIMEOUT_MS), this.shutdown.signal]),
       });
-      return await response.text();
+      return { status: response.status, body: await response.text() };
     } catch (err) {
-      return `transport error: ${(err as Error).message}`;
+      return { error: `transport error: ${(err as Error).message}` };
     }
   }
 

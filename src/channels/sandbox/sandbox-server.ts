@@ -60,7 +60,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
 
   await app.register(formbody);
   registerGatewayRoute(app, { keys, context: () => ({ book, scheduler, timeoutDelayMs }) });
-  registerSimRoutes(app, book);
+  registerSimRoutes(app, { book, notifier });
   await app.listen({ port: opts.port ?? 3100, host: opts.host ?? '127.0.0.1' });
 
   const { port, address, family } = app.server.address() as AddressInfo;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { toDecimalString } from '../../domain/money';
 import { renderBill } from './bill-methods';
 import { SANDBOX_ACCOUNT_NAMES, isSandboxAccountName } from './sandbox-keys';
+import type { SandboxNotifier } from './sandbox-notifier';
 import type { TradeBook } from './trade-book';
 
 const orphanRequest = z.strictObject({
@@ -11,8 +12,21 @@ const orphanRequest = z.strictObject({
 });
 
 /** The sandbox's own routes besides the gateway: health, bills, QR landing pages, orphan trades. */
-export function registerSimRoutes(app: FastifyInstance, book: TradeBook): void {
+export function registerSimRoutes(
+  app: FastifyInstance,
+  { book, notifier }: { book: TradeBook; notifier: SandboxNotifier },
+): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
+
+  /** A channel retrying long after the fact: the trade's notify again now, and what the service said. */
+  app.post<{ Params: { outTradeNo: string } }>('/sim/trades/:outTradeNo/notify', async (request, reply) => {
+    const trade = book.findInAnyAccount(request.params.outTradeNo);
+    if (!trade) return reply.code(404).send({ error: 'no such trade' });
+    const delivery = await notifier.sendNow(trade);
+    if (!delivery) return reply.code(409).send({ error: 'the trade has no notify_url' });
+    if ('error' in delivery) return reply.code(502).send(delivery);
+    return reply.send(delivery);
+  });
 
   /** A paid trade the service never asked for: reconciliation must report it (CHANNEL_ONLY). */
   app.post('/sim/orphan-trades', async (request, reply) => {
