@@ -20,6 +20,11 @@ export const BILL_COLUMNS = [
   '备注',
 ] as const;
 
+/** The path bill_download_url names for that account's day (under the sandbox's base URL). */
+export function billFilePath(account: string, day: string): string {
+  return `/bills/${account}/${day}.csv`;
+}
+
 /** alipay.data.dataservice.bill.downloadurl.query: a URL on the sandbox serving that account's day. */
 export const billDownloadUrlQuery: GatewayMethod = (call, ctx) => {
   if (requiredString(call.biz, 'bill_type') !== 'trade')
@@ -29,7 +34,7 @@ export const billDownloadUrlQuery: GatewayMethod = (call, ctx) => {
   if (!range) throw new InvalidBizParameter('bill_date must be yyyy-MM-dd');
   if (range.start.getTime() > ctx.now.getTime())
     return businessFailure('isp.bill_not_exist', 'no bill for that day yet');
-  return succeeded({ bill_download_url: `${ctx.baseUrl}/bills/${call.account}/${day}.csv` });
+  return succeeded({ bill_download_url: `${ctx.baseUrl}${billFilePath(call.account, day)}` });
 };
 
 /**

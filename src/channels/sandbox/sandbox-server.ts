@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import formbody from '@fastify/formbody';
 import fastify from 'fastify';
+import { registerBillRoutes } from './bill-routes';
 import { registerGatewayRoute } from './gateway-route';
 import { SandboxNotifier } from './sandbox-notifier';
 import {
@@ -61,6 +62,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
   await app.register(formbody);
   registerGatewayRoute(app, { keys, context: () => ({ book, scheduler, timeoutDelayMs }) });
   registerSimRoutes(app, { book, notifier });
+  registerBillRoutes(app, book);
   await app.listen({ port: opts.port ?? 3100, host: opts.host ?? '127.0.0.1' });
 
   const { port, address, family } = app.server.address() as AddressInfo;

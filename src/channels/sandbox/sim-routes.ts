@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { toDecimalString } from '../../domain/money';
-import { renderBill } from './bill-methods';
-import { SANDBOX_ACCOUNT_NAMES, isSandboxAccountName } from './sandbox-keys';
+import { SANDBOX_ACCOUNT_NAMES } from './sandbox-keys';
 import type { SandboxNotifier } from './sandbox-notifier';
 import type { TradeBook } from './trade-book';
 
@@ -11,7 +10,7 @@ const orphanRequest = z.strictObject({
   amount: z.number().int().min(1).max(10_000_000_000),
 });
 
-/** The sandbox's own routes besides the gateway: health, bills, QR landing pages, orphan trades. */
+/** The sandbox's own routes besides the gateway and bills: health, QR pages, orphans, notify resends. */
 export function registerSimRoutes(
   app: FastifyInstance,
   { book, notifier }: { book: TradeBook; notifier: SandboxNotifier },
@@ -42,15 +41,6 @@ export function registerSimRoutes(
       totalAmount: toDecimalString(trade.totalFen, 'CNY'),
       paidAt: trade.paidAt?.toISOString() ?? null,
     });
-  });
-
-  /** Where bill_download_url points: that account's bill for one Beijing day. */
-  app.get<{ Params: { account: string; file: string } }>('/bills/:account/:file', async (request, reply) => {
-    const { account, file } = request.params;
-    const day = /^(\d{4}-\d{2}-\d{2})\.csv$/.exec(file)?.[1];
-    const bill = day && isSandboxAccountName(account) ? renderBill(account, day, book.list(account)) : null;
-    if (!bill) return reply.code(404).type('text/plain').send('no such bill');
-    return reply.type('text/csv; charset=utf-8').send(bill);
   });
 
   /** The page a precreate qr_code leads to; the simulated buyer pays on their own. */

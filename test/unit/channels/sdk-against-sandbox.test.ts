@@ -117,6 +117,14 @@ test('the bill download URL serves the day as CSV with trades and refunds', asyn
     expect.stringContaining(`${outTradeNo},交易,Coffee`),
     expect.stringContaining(`,8.80,-0.80,b1,`),
   ]);
+
+  // The same file on the sandbox's own route (but for the moment it was exported).
+  const sim = await fetch(`${h.sandbox.url}/sim/bills/sandbox/${beijingDay(new Date())}`);
+  expect(sim.status).toBe(200);
+  const withoutExportTime = (text: string) => text.replace(/#导出时间：.*/, '');
+  expect(withoutExportTime(await sim.text())).toBe(withoutExportTime(csv));
+  expect((await fetch(`${h.sandbox.url}/sim/bills/nobody/2026-01-01`)).status).toBe(404);
+  expect((await fetch(`${h.sandbox.url}/sim/bills/sandbox/2026-02-30`)).status).toBe(400);
 });
 
 test('a pay whose time_expire has passed is refused and creates no trade', async () => {

@@ -1,0 +1,41 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { beijingDayRange } from '../beijing-time';
+import { renderBill } from './bill-methods';
+import { isSandboxAccountName } from './sandbox-keys';
+import type { TradeBook } from './trade-book';
+
+/**
+ * The bill of one account and Beijing day, twice: where bill_download_url points (as a real channel's
+ * file server) and `GET /sim/bills/{account}/{billDate}` on the sandbox's own routes. Same bytes.
+ */
+export function registerBillRoutes(app: FastifyInstance, book: TradeBook): void {
+  app.get<{ Params: { account: string; file: string } }>('/bills/:account/:file', async (request, reply) => {
+    const { account, file } = request.params;
+    const day = /^(\d{4}-\d{2}-\d{2})\.csv$/.exec(file)?.[1];
+    if (!day || !beijingDayRange(day) || !isSandboxAccountName(account)) {
+      return reply.code(404).type('text/plain').send('no such bill');
+    }
+    return sendBill(reply, book, account, day);
+  });
+
+  app.get<{ Params: { account: string; billDate: string } }>(
+    '/sim/bills/:account/:billDate',
+    async (request, reply) => {
+      const { account, billDate } = request.params;
+      if (!beijingDayRange(billDate)) return reply.code(400).send({ error: 'billDate must be yyyy-MM-dd' });
+      if (!isSandboxAccountName(account)) return reply.code(404).send({ error: 'no such account' });
+      return sendBill(reply, book, account, billDate);
+    },
+  );
+}
+
+function sendBill(
+  reply: FastifyReply,
+  book: TradeBook,
+  account: Parameters<TradeBook['list']>[0],
+  day: string,
+): FastifyReply {
+  const bill = renderBill(account, day, book.list(account));
+  if (!bill) return reply.code(404).type('text/plain').send('no such bill');
+  return reply.type('text/csv; charset=utf-8').send(bill);
+}
