@@ -1,17 +1,18 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { beijingDayRange } from '../beijing-time';
-import { renderBill } from './bill-methods';
-import { isSandboxAccountName } from './sandbox-keys';
+import { billEntries } from './bill-entries';
+import { alipayBillZipBuffer, billZipName } from './bill-file';
+import { isSandboxAccountName, sandboxPid, type SandboxAccountName } from './sandbox-keys';
 import type { TradeBook } from './trade-book';
 
 /**
  * The bill of one account and Beijing day, twice: where bill_download_url points (as a real channel's
- * file server) and `GET /sim/bills/{account}/{billDate}` on the sandbox's own routes. Same bytes.
+ * file server) and `GET /sim/bills/{account}/{billDate}` on the sandbox's own routes. Same file.
  */
 export function registerBillRoutes(app: FastifyInstance, book: TradeBook): void {
   app.get<{ Params: { account: string; file: string } }>('/bills/:account/:file', async (request, reply) => {
     const { account, file } = request.params;
-    const day = /^(\d{4}-\d{2}-\d{2})\.csv$/.exec(file)?.[1];
+    const day = /^(\d{4}-\d{2}-\d{2})\.csv\.zip$/.exec(file)?.[1];
     if (!day || !beijingDayRange(day) || !isSandboxAccountName(account)) {
       return reply.code(404).type('text/plain').send('no such bill');
     }
@@ -29,13 +30,16 @@ export function registerBillRoutes(app: FastifyInstance, book: TradeBook): void 
   );
 }
 
-function sendBill(
+async function sendBill(
   reply: FastifyReply,
   book: TradeBook,
-  account: Parameters<TradeBook['list']>[0],
+  account: SandboxAccountName,
   day: string,
-): FastifyReply {
-  const bill = renderBill(account, day, book.list(account));
-  if (!bill) return reply.code(404).type('text/plain').send('no such bill');
-  return reply.type('text/csv; charset=utf-8').send(bill);
+): Promise<FastifyReply> {
+  const meta = { pid: sandboxPid(account), day, exportedAt: new Date() };
+  const zip = await alipayBillZipBuffer(meta, billEntries(book.list(account), day));
+  return reply
+    .type('application/zip')
+    .header('content-disposition', `attachment; filename="${billZipName(meta)}"`)
+    .send(zip);
 }

@@ -10,6 +10,7 @@ import {
   wholeSecondAhead,
   type SandboxHarness,
 } from './support/sandbox-harness';
+import { collect } from './support/bill-zip';
 
 /** sim_pay_after_close: the close is confirmed, then the buyer's money arrives anyway (a delayed debit). */
 let h: SandboxHarness;
@@ -59,10 +60,9 @@ test('a confirmed close, then the money arrives: paid, notified (with retries), 
   expect(await sandbox.refund(refund)).toMatchObject({ outcome: 'SUCCEEDED' });
   expect(await sandbox.query(req.outTradeNo)).toMatchObject({ status: 'CLOSED' });
 
-  const rows = (await sandbox.bill(beijingDay(new Date()))).filter(
-    (row) => row.outTradeNo === req.outTradeNo,
-  );
-  expect(rows.map((row) => [row.type, row.outRequestNo, row.amount])).toEqual([
+  const bill = await collect(sandbox.billRows(beijingDay(new Date())));
+  const rows = bill.filter((row) => row.outTradeNo === req.outTradeNo);
+  expect(rows.map((row) => [row.kind, row.outRefundNo, row.amount])).toEqual([
     ['PAYMENT', null, 1999],
     ['REFUND', 'late_1', 1999],
   ]);
