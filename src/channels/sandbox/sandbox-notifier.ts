@@ -3,6 +3,7 @@ import { formatBeijingTime } from '../beijing-time';
 import { toDecimalString } from '../../domain/money';
 import { behaviourOf } from './sandbox-behaviours';
 import type { SandboxAccountName, SandboxKeys } from './sandbox-keys';
+import type { SandboxFaults } from './sandbox-faults';
 import type { SandboxScheduler } from './sandbox-scheduler';
 import { NOTIFY_SIGN_EXCLUDED, rsa2Sign, signingContent } from './sandbox-signing';
 import { refundedFen, type SandboxTrade, type TradeChange, type TradeStatus } from './trade-book';
@@ -29,6 +30,7 @@ export class SandboxNotifier {
   constructor(
     private readonly deps: {
       scheduler: SandboxScheduler;
+      faults: SandboxFaults;
       scheduleScale: number;
       keys: Record<SandboxAccountName, SandboxKeys>;
       log: (message: string) => void;
@@ -50,7 +52,20 @@ export class SandboxNotifier {
       void this.deliverInOrder(url, copies);
       return;
     }
-    void this.attempt(url, current, 0);
+    this.dispatch(url, current);
+  }
+
+  /** A drill's notify faults: lost (never sent), duplicated (same notify_id), delayed or held back. */
+  private dispatch(url: string, fields: NotifyFields): void {
+    const fault = this.deps.faults.forNotify();
+    if (fault.lost) {
+      this.deps.log(`notify ${fields.notify_id} to ${url} lost (fault)`);
+      return;
+    }
+    for (let copy = 0; copy < fault.copies; copy += 1) {
+      if (fault.delayMs === 0) void this.attempt(url, fields, 0);
+      else this.deps.scheduler.at(fault.delayMs, () => void this.attempt(url, fields, 0));
+    }
   }
 
   stop(): void {

@@ -2,7 +2,9 @@ import type { AddressInfo } from 'node:net';
 import formbody from '@fastify/formbody';
 import fastify from 'fastify';
 import { registerBillRoutes } from './bill-routes';
+import { registerFaultRoutes } from './fault-routes';
 import { registerGatewayRoute } from './gateway-route';
+import { SandboxFaults } from './sandbox-faults';
 import { SandboxNotifier } from './sandbox-notifier';
 import {
   SANDBOX_ACCOUNT_NAMES,
@@ -47,10 +49,12 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
     SANDBOX_ACCOUNT_NAMES.map((name) => [name, loadOrCreateSandboxKeys(opts.dataDir, name)]),
   ) as Record<SandboxAccountName, SandboxKeys>;
   const scheduler = new SandboxScheduler();
+  const faults = new SandboxFaults();
   // Closing destroys keep-alive and held-back connections instead of waiting for them.
   const app = fastify({ logger: opts.log ?? false, forceCloseConnections: true });
   const notifier = new SandboxNotifier({
     scheduler,
+    faults,
     scheduleScale: opts.notifyScheduleScale ?? 1,
     keys,
     log: (message) => app.log.info(message),
@@ -60,9 +64,10 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
   const timeoutDelayMs = opts.timeoutDelayMs ?? 5000;
 
   await app.register(formbody);
-  registerGatewayRoute(app, { keys, context: () => ({ book, scheduler, timeoutDelayMs }) });
+  registerGatewayRoute(app, { keys, faults, context: () => ({ book, scheduler, timeoutDelayMs }) });
   registerSimRoutes(app, { book, notifier });
   registerBillRoutes(app, book);
+  registerFaultRoutes(app, faults);
   await app.listen({ port: opts.port ?? 3100, host: opts.host ?? '127.0.0.1' });
 
   const { port, address, family } = app.server.address() as AddressInfo;
