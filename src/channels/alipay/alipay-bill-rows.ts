@@ -19,21 +19,20 @@ const COLUMNS = {
 
 const KINDS: Record<string, BillRow['kind']> = { 交易: 'PAYMENT', 退款: 'REFUND' };
 
+type Columns = Record<keyof typeof COLUMNS, number>;
+type ParsedRecord = { record: string[]; info: { lines: number } };
+
 /**
  * Rows of Alipay's business detail CSV (GBK bytes): the `#` lines are comments, the first other line
  * names the columns, which are read by name. Fields are trimmed of the tabs Alipay pads ids with.
  * Throws on the first row it cannot read: a reconciliation must fail loudly, not miss money.
+ * Records come as arrays, indexed through the header, which parses a million rows faster than objects.
  */
 export async function* parseAlipayBillDetail(gbkCsv: NodeJS.ReadableStream): AsyncGenerator<BillRow> {
   const parser = parse({
     comment: '#',
     // Only whole lines are comments: a subject may hold a `#`.
     comment_no_infix: true,
-    columns: (header: string[]) => {
-      const missing = Object.values(COLUMNS).filter((name) => !header.includes(name));
-      if (missing.length > 0) throw new Error(`bill lacks column ${missing.join(', ')}`);
-      return header;
-    },
     trim: true,
     skip_empty_lines: true,
     // Each record with its own line number, for the error that names a malformed one.
@@ -42,21 +41,52 @@ export async function* parseAlipayBillDetail(gbkCsv: NodeJS.ReadableStream): Asy
   pipeline(gbkCsv, iconv.decodeStream('gbk'), parser, () => {
     // Errors reach the loop below through the parser, which the pipeline destroys with them.
   });
-  type Parsed = { record: Record<string, string>; info: { lines: number } };
-  for await (const { record, info } of parser as AsyncIterable<Parsed>) yield billRow(record, info.lines);
+  let columns: Columns | null = null;
+  const times = { createdAt: lastTimeCache(), finishedAt: lastTimeCache() };
+  for await (const { record, info } of parser as AsyncIterable<ParsedRecord>) {
+    if (columns) yield billRow(record, columns, times, info.lines);
+    else columns = columnsOf(record);
+  }
+  if (!columns) throw new Error('bill has no header row');
 }
 
-function billRow(record: Record<string, string>, line: number): BillRow {
-  const field = (name: string): string => record[name] ?? '';
-  const kind = KINDS[field(COLUMNS.type)];
+function columnsOf(header: string[]): Columns {
+  const missing = Object.values(COLUMNS).filter((name) => !header.includes(name));
+  if (missing.length > 0) throw new Error(`bill lacks column ${missing.join(', ')}`);
+  const entries = Object.entries(COLUMNS).map(([key, name]) => [key, header.indexOf(name)]);
+  return Object.fromEntries(entries) as Columns;
+}
+
+type TimeParser = (text: string) => Date | null;
+
+/** Bill rows come in time order, so neighbours share their second: parse each text once. */
+function lastTimeCache(): TimeParser {
+  let lastText = '';
+  let last: Date | null = null;
+  return (text) => {
+    if (text !== lastText) {
+      lastText = text;
+      last = parseBeijingTime(text);
+    }
+    return last && new Date(last.getTime());
+  };
+}
+
+function billRow(
+  record: string[],
+  at: Columns,
+  times: Record<'createdAt' | 'finishedAt', TimeParser>,
+  line: number,
+): BillRow {
+  const field = (index: number): string => record[index] ?? '';
+  const kind = KINDS[field(at.type)];
   // A payment's amount is the order's; a refund's is its negative 商家实收, the money returned.
-  const amountText =
-    kind === 'REFUND' ? field(COLUMNS.received).replace(/^-/, '') : field(COLUMNS.orderAmount);
+  const amountText = kind === 'REFUND' ? field(at.received).replace(/^-/, '') : field(at.orderAmount);
   const amount = parseDecimalString(amountText, 'CNY');
-  const createdAt = parseBeijingTime(field(COLUMNS.createdAt));
-  const finishedAt = parseBeijingTime(field(COLUMNS.finishedAt));
-  const channelTradeNo = field(COLUMNS.tradeNo);
-  const outTradeNo = field(COLUMNS.outTradeNo);
+  const createdAt = times.createdAt(field(at.createdAt));
+  const finishedAt = times.finishedAt(field(at.finishedAt));
+  const channelTradeNo = field(at.tradeNo);
+  const outTradeNo = field(at.outTradeNo);
   if (
     !kind ||
     amount === null ||
@@ -66,13 +96,13 @@ function billRow(record: Record<string, string>, line: number): BillRow {
     !channelTradeNo ||
     !outTradeNo
   ) {
-    throw new Error(`bill line ${line} is malformed: ${JSON.stringify(record)}`);
+    throw new Error(`bill line ${line} is malformed: ${record.join(',')}`);
   }
   return {
     kind,
     channelTradeNo,
     outTradeNo,
-    outRefundNo: kind === 'REFUND' ? field(COLUMNS.refundNo) || null : null,
+    outRefundNo: kind === 'REFUND' ? field(at.refundNo) || null : null,
     amount,
     currency: 'CNY',
     createdAt,

@@ -1,5 +1,5 @@
 import { PassThrough, Readable, pipeline } from 'node:stream';
-import { stringify } from 'csv-stringify';
+import { stringify } from 'csv-stringify/sync';
 import iconv from 'iconv-lite';
 import { ZipFile } from 'yazl';
 import { beijingDayRange, formatBeijingTime } from '../beijing-time';
@@ -105,12 +105,29 @@ export async function alipayBillZipBuffer(meta: BillMeta, entries: Iterable<Bill
   return Buffer.concat(chunks);
 }
 
+/** Records per csv-stringify call: one stream chunk per batch rather than per row (a bill may be big). */
+const BATCH = 2000;
+
 function gbkCsv(records: Iterable<string[]> | AsyncIterable<string[]>): NodeJS.ReadableStream {
   const out = new PassThrough();
-  // Text for the GBK encoder, which takes strings only.
-  const csv = stringify({ record_delimiter: 'windows' }).setEncoding('utf8');
-  pipeline(Readable.from(records), csv, iconv.encodeStream('gbk'), out, (err) => err && out.destroy(err));
+  pipeline(
+    Readable.from(csvChunks(records)),
+    iconv.encodeStream('gbk'),
+    out,
+    (err) => err && out.destroy(err),
+  );
   return out;
+}
+
+async function* csvChunks(records: Iterable<string[]> | AsyncIterable<string[]>): AsyncGenerator<string> {
+  let batch: string[][] = [];
+  for await (const record of records) {
+    batch.push(record);
+    if (batch.length < BATCH) continue;
+    yield stringify(batch, { record_delimiter: 'windows' });
+    batch = [];
+  }
+  if (batch.length > 0) yield stringify(batch, { record_delimiter: 'windows' });
 }
 
 async function* detailRecords(
