@@ -1,5 +1,5 @@
 import { beijingDay } from '../beijing-time';
-import type { SandboxTrade } from './trade-book';
+import type { SandboxTrade } from './sandbox-trade';
 
 /** One line of the business detail: a payment on its payment day, or a refund on its refund day. */
 export interface BillEntry {

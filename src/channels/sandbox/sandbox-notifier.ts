@@ -6,7 +6,7 @@ import type { SandboxAccountName, SandboxKeys } from './sandbox-keys';
 import type { SandboxFaults } from './sandbox-faults';
 import type { SandboxScheduler } from './sandbox-scheduler';
 import { NOTIFY_SIGN_EXCLUDED, rsa2Sign, signingContent } from './sandbox-signing';
-import { refundedFen, type SandboxTrade, type TradeChange, type TradeStatus } from './trade-book';
+import { refundedFen, type SandboxTrade, type TradeChange, type TradeStatus } from './sandbox-trade';
 
 /** Alipay's retry schedule after an answer other than `success`: 4m, 10m, 10m, 1h, 2h, 6h, 15h. */
 export const NOTIFY_RETRY_SCHEDULE_MS = [4, 10, 10, 60, 120, 360, 900].map((minutes) => minutes * 60_000);

@@ -1,50 +1,16 @@
 import { randomInt } from 'node:crypto';
 import { formatBeijingTime } from '../beijing-time';
-import { behaviourOf, type SandboxToken } from './sandbox-behaviours';
+import { behaviourOf } from './sandbox-behaviours';
 import { SANDBOX_ACCOUNT_NAMES, type SandboxAccountName } from './sandbox-keys';
 import type { SandboxScheduler } from './sandbox-scheduler';
-
-export type TradeStatus = 'WAIT_BUYER_PAY' | 'TRADE_SUCCESS' | 'TRADE_CLOSED' | 'TRADE_FINISHED';
-
-export interface SandboxRefund {
-  /** Null for the full refund a cancel makes of a paid trade. */
-  outRequestNo: string | null;
-  amountFen: number;
-  at: Date;
-}
-
-export interface SandboxTrade {
-  account: SandboxAccountName;
-  outTradeNo: string;
-  tradeNo: string;
-  subject: string;
-  totalFen: number;
-  token: SandboxToken;
-  notifyUrl: string | null;
-  status: TradeStatus;
-  createdAt: Date;
-  expireAt: Date | null;
-  paidAt: Date | null;
-  closedAt: Date | null;
-  refunds: SandboxRefund[];
-  /** Refund calls seen, including refused ones: sim_refund_fail_once fails the first. */
-  refundCalls: number;
-}
-
-export interface BuyerTiming {
-  /** How long after the trade's creation the simulated buyer pays. */
-  payDelayMs: number;
-  /** sim_pay_after_close: how long after the close the buyer's money arrives. */
-  latePayDelayMs: number;
-}
-
-/** A change the buyer, the clock or a call made: what notifies report. */
-export type TradeChange = 'paid' | 'closed' | 'refunded_in_full';
-
-export type NewTrade = Pick<
-  SandboxTrade,
-  'account' | 'outTradeNo' | 'subject' | 'totalFen' | 'token' | 'notifyUrl' | 'expireAt'
->;
+import {
+  refundedFen,
+  type BuyerTiming,
+  type NewTrade,
+  type SandboxRefund,
+  type SandboxTrade,
+  type TradeChange,
+} from './sandbox-trade';
 
 /**
  * The sandbox's ledger of trades per account. Every transition is a synchronous check-and-set, so two
@@ -204,10 +170,6 @@ export class TradeBook {
       return false;
     return this.close(trade, trade.expireAt);
   }
-}
-
-export function refundedFen(trade: SandboxTrade): number {
-  return trade.refunds.reduce((sum, refund) => sum + refund.amountFen, 0);
 }
 
 function key(account: SandboxAccountName, outTradeNo: string): string {

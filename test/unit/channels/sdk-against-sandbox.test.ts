@@ -1,6 +1,6 @@
 import { beijingDay, formatBeijingTime } from '../../../src/channels/beijing-time';
 import { readAlipayBillZip } from '../../../src/channels/alipay/alipay-bill-zip';
-import { DETAIL_COLUMNS } from '../../../src/channels/sandbox/bill-file';
+import { DETAIL_COLUMNS } from '../../../src/channels/sandbox/bill-columns';
 import { toDecimalString } from '../../../src/domain/money';
 import { collect, unzipGbk } from './support/bill-zip';
 import {
