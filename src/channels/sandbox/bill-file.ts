@@ -55,13 +55,6 @@ export function alipayBillZip(
   return zip.outputStream.pipe(out);
 }
 
-/** The whole zip in memory (the sandbox's bills are small). */
-export async function alipayBillZipBuffer(meta: BillMeta, entries: Iterable<BillEntry>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of alipayBillZip(meta, entries)) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 /** Records per csv-stringify call: one stream chunk per batch rather than per row (a bill may be big). */
 const BATCH = 2000;
 

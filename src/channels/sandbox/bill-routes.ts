@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { beijingDayRange } from '../beijing-time';
 import { billEntries } from './bill-entries';
-import { alipayBillZipBuffer, billZipName } from './bill-file';
+import { alipayBillZip, billZipName } from './bill-file';
 import { isSandboxAccountName, sandboxPid, type SandboxAccountName } from './sandbox-keys';
 import type { TradeBook } from './trade-book';
 
@@ -30,14 +30,15 @@ export function registerBillRoutes(app: FastifyInstance, book: TradeBook): void 
   );
 }
 
-async function sendBill(
+/** Streamed as it is zipped: a drill's or a benchmark's day may hold many trades. */
+function sendBill(
   reply: FastifyReply,
   book: TradeBook,
   account: SandboxAccountName,
   day: string,
-): Promise<FastifyReply> {
+): FastifyReply {
   const meta = { pid: sandboxPid(account), day, exportedAt: new Date() };
-  const zip = await alipayBillZipBuffer(meta, billEntries(book.list(account), day));
+  const zip = alipayBillZip(meta, billEntries(book.list(account), day));
   return reply
     .type('application/zip')
     .header('content-disposition', `attachment; filename="${billZipName(meta)}"`)
