@@ -20,11 +20,10 @@ const COLUMNS = {
 const KINDS: Record<string, BillRow['kind']> = { 交易: 'PAYMENT', 退款: 'REFUND' };
 
 type Columns = Record<keyof typeof COLUMNS, number>;
-type ParsedRecord = { record: string[]; info: { lines: number } };
 
 /**
  * Rows of Alipay's business detail CSV (GBK bytes): the `#` lines are comments, the first other line
- * names the columns, which are read by name. Fields are trimmed of the tabs Alipay pads ids with.
+ * names the columns, which are read by name. Fields read are trimmed of the tabs Alipay pads ids with.
  * Throws on the first row it cannot read: a reconciliation must fail loudly, not miss money.
  * Records come as arrays, indexed through the header, which parses a million rows faster than objects.
  */
@@ -33,19 +32,18 @@ export async function* parseAlipayBillDetail(gbkCsv: NodeJS.ReadableStream): Asy
     comment: '#',
     // Only whole lines are comments: a subject may hold a `#`.
     comment_no_infix: true,
-    trim: true,
     skip_empty_lines: true,
-    // Each record with its own line number, for the error that names a malformed one.
-    info: true,
+    // Neither `trim` nor `info`: each costs a tenth more per row; the few fields read are trimmed below.
   });
   pipeline(gbkCsv, iconv.decodeStream('gbk'), parser, () => {
     // Errors reach the loop below through the parser, which the pipeline destroys with them.
   });
   let columns: Columns | null = null;
+  let rowNo = 0;
   const times = { createdAt: lastTimeCache(), finishedAt: lastTimeCache() };
-  for await (const { record, info } of parser as AsyncIterable<ParsedRecord>) {
-    if (columns) yield billRow(record, columns, times, info.lines);
-    else columns = columnsOf(record);
+  for await (const record of parser as AsyncIterable<string[]>) {
+    if (columns) yield billRow(record, columns, times, (rowNo += 1));
+    else columns = columnsOf(record.map((name) => name.trim()));
   }
   if (!columns) throw new Error('bill has no header row');
 }
@@ -76,9 +74,10 @@ function billRow(
   record: string[],
   at: Columns,
   times: Record<'createdAt' | 'finishedAt', TimeParser>,
-  line: number,
+  rowNo: number,
 ): BillRow {
-  const field = (index: number): string => record[index] ?? '';
+  // Alipay pads ids with a trailing tab (so that spreadsheets keep them as text).
+  const field = (index: number): string => (record[index] ?? '').trim();
   const kind = KINDS[field(at.type)];
   // A payment's amount is the order's; a refund's is its negative 商家实收, the money returned.
   const amountText = kind === 'REFUND' ? field(at.received).replace(/^-/, '') : field(at.orderAmount);
@@ -96,7 +95,7 @@ function billRow(
     !channelTradeNo ||
     !outTradeNo
   ) {
-    throw new Error(`bill line ${line} is malformed: ${record.join(',')}`);
+    throw new Error(`bill row ${rowNo} is malformed: ${record.join(',')}`);
   }
   return {
     kind,

@@ -106,6 +106,6 @@ test('a bill that cannot be read fails loudly', async () => {
     read([{ name: 'a_业务明细.csv', text: '支付宝交易号,商户订单号\r\n1,2\r\n' }]),
   ).rejects.toThrow(/lacks column 业务类型/);
   const badAmount = DETAIL.replace(',12.30,12.30,', ',12.3x,12.30,');
-  await expect(read([{ name: 'a_业务明细.csv', text: badAmount }])).rejects.toThrow(/line 6 is malformed/);
+  await expect(read([{ name: 'a_业务明细.csv', text: badAmount }])).rejects.toThrow(/row 1 is malformed/);
   await expect(readAlipayBillZip(Buffer.from('not a zip')).next()).rejects.toThrow();
 });
