@@ -77,16 +77,34 @@ export type RefundQueryResult =
   | { status: 'NOT_FOUND' }
   | { status: 'UNKNOWN'; code: string; message: string };
 
+/**
+ * One row of a channel's daily bill (the channel's own calendar day): a payment, or a refund of one.
+ * Amounts are positive minor units for both kinds; `kind` says which way the money went.
+ */
 export interface BillRow {
+  kind: 'PAYMENT' | 'REFUND';
   channelTradeNo: string;
+  /** Our trade number (`<paymentId>-<attemptNo>`), or whatever number an orphan trade carries. */
   outTradeNo: string;
-  /** PAYMENT or REFUND. */
-  type: 'PAYMENT' | 'REFUND';
-  outRequestNo: string | null;
+  /**
+   * A refund's request number at the channel (our `outRequestNo` of that refund, not the merchant's
+   * outRefundNo); null on a payment row, and on a refund the channel made without one (a cancel).
+   */
+  outRefundNo: string | null;
+  /** The payment's amount, or the amount this refund returned: always > 0. */
   amount: number;
   currency: string;
-  at: Date;
+  /** When the trade was created (refund rows repeat their trade's). */
+  createdAt: Date;
+  /** When the money moved: paid, or refunded. */
+  finishedAt: Date;
 }
+
+/**
+ * @deprecated The row shape of the old `bill()`: new rows with their former field names beside them.
+ * Goes when the last caller (test/integration) iterates `billRows()` instead.
+ */
+export type LegacyBillRow = BillRow & { type: BillRow['kind']; outRequestNo: string | null; at: Date };
 
 /** A channel notification after verification: what the notify endpoint records and signals. */
 export type NotifyVerification =
@@ -110,7 +128,13 @@ export interface ChannelPort {
   cancel(outTradeNo: string): Promise<CancelResult>;
   refund(req: RefundRequest): Promise<RefundResult>;
   refundQuery(outTradeNo: string, outRequestNo: string): Promise<RefundQueryResult>;
-  bill(billDate: string): Promise<BillRow[]>;
+  /**
+   * The day's bill (`yyyy-MM-dd`, the channel's calendar day), streamed row by row: a bill may hold
+   * millions. Iterating throws when the channel has no bill for that day or the file is malformed.
+   */
+  billRows(billDate: string): AsyncIterable<BillRow>;
+  /** @deprecated The whole bill in memory, with the old field names too; use `billRows`. */
+  bill(billDate: string): Promise<LegacyBillRow[]>;
   /** Parses and verifies a notification in the channel's own format (form fields for Alipay style). */
   verifyNotify(fields: Record<string, string>): NotifyVerification;
 }

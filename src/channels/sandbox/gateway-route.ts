@@ -5,10 +5,19 @@ import { invalidArgument, invalidBizParameter, type ResponseNode } from './gatew
 import { parseGatewayRequest } from './gateway-request';
 import { tradePay, tradePrecreate } from './payment-methods';
 import { tradeRefund, tradeRefundQuery } from './refund-methods';
+import type { SandboxFaults } from './sandbox-faults';
 import type { SandboxAccountName, SandboxKeys } from './sandbox-keys';
 import type { GatewayMethod, SandboxContext } from './sandbox-context';
 import { signedGatewayBody } from './sandbox-signing';
 import { tradeCancel, tradeClose, tradeQuery } from './trade-methods';
+
+/** 20000: the gateway's own system error; whether anything happened is unknown to the caller. */
+const SYSTEM_BUSY: ResponseNode = {
+  code: '20000',
+  msg: 'Service Currently Unavailable',
+  sub_code: 'isp.unknow-error',
+  sub_msg: 'system busy',
+};
 
 const METHODS: Record<string, GatewayMethod> = {
   'alipay.trade.pay': tradePay,
@@ -30,6 +39,7 @@ export function registerGatewayRoute(
   deps: {
     keys: Record<SandboxAccountName, SandboxKeys>;
     context: () => Omit<SandboxContext, 'baseUrl' | 'now'>;
+    faults: SandboxFaults;
   },
 ): void {
   app.post('/gateway.do', async (request, reply) => {
@@ -38,15 +48,17 @@ export function registerGatewayRoute(
     let account: SandboxAccountName | null;
     if (parsed.ok) {
       account = parsed.call.account;
-      const method = METHODS[parsed.call.method];
       const context = {
         ...deps.context(),
         baseUrl: `${request.protocol}://${request.host}`,
         now: new Date(),
       };
-      node = method
-        ? await answer(method, parsed.call, context, (err) => request.log.error(err, 'sandbox method failed'))
-        : invalidArgument('isv.invalid-method', `method ${parsed.call.method} is not served by the sandbox`);
+      // A drill's fault: an error before the method runs (no effect), or a timeout after it (effect).
+      const fault = deps.faults.forGatewayCall(parsed.call.method);
+      if (fault === 'http_5xx') return reply.code(503).type('text/plain').send('Service Unavailable');
+      const logError = (err: unknown): void => request.log.error(err, 'sandbox method failed');
+      node = fault === 'system_error' ? SYSTEM_BUSY : await answer(parsed.call, context, logError);
+      if (fault === 'timeout') await context.scheduler.sleep(context.timeoutDelayMs);
     } else {
       account = parsed.account;
       node = parsed.node;
@@ -59,11 +71,13 @@ export function registerGatewayRoute(
 }
 
 async function answer(
-  method: GatewayMethod,
   call: Parameters<GatewayMethod>[0],
   context: SandboxContext,
   logError: (err: unknown) => void,
 ): Promise<ResponseNode> {
+  const method = METHODS[call.method];
+  if (!method)
+    return invalidArgument('isv.invalid-method', `method ${call.method} is not served by the sandbox`);
   try {
     return (await method(call, context)).node;
   } catch (err) {
@@ -71,11 +85,6 @@ async function answer(
       return invalidBizParameter(err.message).node;
     }
     logError(err);
-    return {
-      code: '20000',
-      msg: 'Service Currently Unavailable',
-      sub_code: 'isp.unknow-error',
-      sub_msg: 'system busy',
-    };
+    return SYSTEM_BUSY;
   }
 }

@@ -11,7 +11,7 @@ import { businessFailure, succeeded, waitingForBuyer, type GatewayAnswer } from 
 import type { GatewayCall } from './gateway-request';
 import { behaviourOf, sandboxTokenOf, type SandboxToken } from './sandbox-behaviours';
 import type { GatewayMethod, SandboxContext } from './sandbox-context';
-import type { SandboxTrade } from './trade-book';
+import type { SandboxTrade } from './sandbox-trade';
 
 const DECLINE_MESSAGES = {
   BUYER_BALANCE_NOT_ENOUGH: 'buyer balance is not enough',

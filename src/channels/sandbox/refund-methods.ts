@@ -4,7 +4,7 @@ import { merchantNo, optionalString, yuanAmount } from './biz-fields';
 import { businessFailure, invalidBizParameter, succeeded, type GatewayAnswer } from './gateway-answers';
 import { behaviourOf } from './sandbox-behaviours';
 import type { GatewayMethod } from './sandbox-context';
-import { refundedFen, type SandboxRefund, type SandboxTrade } from './trade-book';
+import { refundedFen, type SandboxRefund, type SandboxTrade } from './sandbox-trade';
 
 /**
  * alipay.trade.refund: re-entrant per out_request_no (the same one again answers the same success and

@@ -14,14 +14,18 @@ export const SANDBOX_TOKENS = [
   'sim_timeout_then_success',
   'sim_pay_at_deadline',
   'sim_refund_fail_once',
+  'sim_pay_after_close',
 ] as const;
 export type SandboxToken = (typeof SANDBOX_TOKENS)[number];
 
 export interface SandboxBehaviour {
   /** Refuse the pay call before creating a trade: `always`, or only the first time per payment. */
   decline: { subCode: 'BUYER_BALANCE_NOT_ENOUGH' | 'SYSTEM_ERROR'; when: 'always' | 'first' } | null;
-  /** When the buyer pays: after the configured delay, never, or at the very instant of time_expire. */
-  buyerPays: 'after_delay' | 'never' | 'at_deadline';
+  /**
+   * When the buyer pays: after the configured delay, never, at the very instant of time_expire, or
+   * (a delayed debit) a moment after the trade was closed, by a close call or by time_expire.
+   */
+  buyerPays: 'after_delay' | 'never' | 'at_deadline' | 'after_close';
   /** Signed notifies per status change: one, none, or the success several times then a stale wait. */
   notifies: 'once' | 'none' | 'duplicates';
   /** The pay call answers only after the slow-answer delay (longer than the client's timeout). */
@@ -52,6 +56,7 @@ const BEHAVIOURS: Record<SandboxToken, SandboxBehaviour> = {
   sim_timeout_then_success: { ...PAYS, answersLate: true },
   sim_pay_at_deadline: { ...PAYS, buyerPays: 'at_deadline' },
   sim_refund_fail_once: { ...PAYS, failsFirstRefund: true },
+  sim_pay_after_close: { ...PAYS, buyerPays: 'after_close' },
 };
 
 /** Unknown tokens (e.g. a real-looking bar code) behave as sim_success, like no token at all. */

@@ -11,6 +11,11 @@ const APP_IDS: Record<SandboxAccountName, string> = {
   sandbox_backup: '2021000000000002',
 };
 
+/** The account's partner id (16 digits, 2088…), as Alipay names an account in its bills. */
+export function sandboxPid(account: SandboxAccountName): string {
+  return `2088${APP_IDS[account].slice(-12)}`;
+}
+
 export interface SandboxKeys {
   appId: string;
   /** What our service signs requests with (the sandbox verifies with the public half). */

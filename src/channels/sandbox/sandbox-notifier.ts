@@ -3,9 +3,10 @@ import { formatBeijingTime } from '../beijing-time';
 import { toDecimalString } from '../../domain/money';
 import { behaviourOf } from './sandbox-behaviours';
 import type { SandboxAccountName, SandboxKeys } from './sandbox-keys';
+import type { SandboxFaults } from './sandbox-faults';
 import type { SandboxScheduler } from './sandbox-scheduler';
 import { NOTIFY_SIGN_EXCLUDED, rsa2Sign, signingContent } from './sandbox-signing';
-import { refundedFen, type SandboxTrade, type TradeChange, type TradeStatus } from './trade-book';
+import { refundedFen, type SandboxTrade, type TradeChange, type TradeStatus } from './sandbox-trade';
 
 /** Alipay's retry schedule after an answer other than `success`: 4m, 10m, 10m, 1h, 2h, 6h, 15h. */
 export const NOTIFY_RETRY_SCHEDULE_MS = [4, 10, 10, 60, 120, 360, 900].map((minutes) => minutes * 60_000);
@@ -15,6 +16,9 @@ const NOTIFY_TIMEOUT_MS = 10_000;
 const DUPLICATE_SUCCESS_COPIES = 3;
 
 type NotifyFields = Record<string, string>;
+
+/** What the notify_url answered (Alipay counts only a body of exactly `success`), or why nothing did. */
+export type NotifyDelivery = { status: number; body: string } | { error: string };
 
 /**
  * Posts signed `trade_status_sync` notifies to a trade's notify_url, form-encoded like Alipay, and
@@ -26,6 +30,7 @@ export class SandboxNotifier {
   constructor(
     private readonly deps: {
       scheduler: SandboxScheduler;
+      faults: SandboxFaults;
       scheduleScale: number;
       keys: Record<SandboxAccountName, SandboxKeys>;
       log: (message: string) => void;
@@ -47,7 +52,20 @@ export class SandboxNotifier {
       void this.deliverInOrder(url, copies);
       return;
     }
-    void this.attempt(url, current, 0);
+    this.dispatch(url, current);
+  }
+
+  /** A drill's notify faults: lost (never sent), duplicated (same notify_id), delayed or held back. */
+  private dispatch(url: string, fields: NotifyFields): void {
+    const fault = this.deps.faults.forNotify();
+    if (fault.lost) {
+      this.deps.log(`notify ${fields.notify_id} to ${url} lost (fault)`);
+      return;
+    }
+    for (let copy = 0; copy < fault.copies; copy += 1) {
+      if (fault.delayMs === 0) void this.attempt(url, fields, 0);
+      else this.deps.scheduler.at(fault.delayMs, () => void this.attempt(url, fields, 0));
+    }
   }
 
   stop(): void {
@@ -58,11 +76,20 @@ export class SandboxNotifier {
     for (const fields of notifies) await this.attempt(url, fields, 0);
   }
 
+  /**
+   * `POST /sim/trades/{outTradeNo}/notify`: the trade's notify for its status now, freshly signed, sent
+   * once (no retries: the caller sees the answer), whatever the token says about notifies.
+   */
+  async sendNow(trade: SandboxTrade): Promise<NotifyDelivery | null> {
+    if (!trade.notifyUrl) return null;
+    return this.post(trade.notifyUrl, this.signed(trade, trade.status, new Date()));
+  }
+
   /** One delivery; never rejects. An answer other than exactly `success` schedules the next retry. */
   private async attempt(url: string, fields: NotifyFields, retriesDone: number): Promise<void> {
     if (this.deps.scheduler.isStopped) return;
     const answer = await this.post(url, fields);
-    if (answer === 'success') return;
+    if ('body' in answer && answer.body === 'success') return;
     const delay = NOTIFY_RETRY_SCHEDULE_MS[retriesDone];
     this.deps.log(
       `notify ${fields.notify_id} to ${url} answered ${JSON.stringify(answer)}; retry ${retriesDone + 1}`,
@@ -74,7 +101,7 @@ export class SandboxNotifier {
     );
   }
 
-  private async post(url: string, fields: NotifyFields): Promise<string> {
+  private async post(url: string, fields: NotifyFields): Promise<NotifyDelivery> {
     try {
       const response = await fetch(url, {
         method: 'POST',
@@ -82,9 +109,9 @@ export class SandboxNotifier {
         body: new URLSearchParams(fields).toString(),
         signal: AbortSignal.any([AbortSignal.timeout(NOTIFY_TIMEOUT_MS), this.shutdown.signal]),
       });
-      return await response.text();
+      return { status: response.status, body: await response.text() };
     } catch (err) {
-      return `transport error: ${(err as Error).message}`;
+      return { error: `transport error: ${(err as Error).message}` };
     }
   }
 

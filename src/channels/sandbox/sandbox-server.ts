@@ -1,7 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import formbody from '@fastify/formbody';
 import fastify from 'fastify';
+import { registerBillRoutes } from './bill-routes';
+import { registerFaultRoutes } from './fault-routes';
 import { registerGatewayRoute } from './gateway-route';
+import { SandboxFaults } from './sandbox-faults';
 import { SandboxNotifier } from './sandbox-notifier';
 import {
   SANDBOX_ACCOUNT_NAMES,
@@ -23,6 +26,8 @@ export interface SandboxServerOptions {
   notifyScheduleScale?: number;
   /** How long after the trade's creation the simulated buyer pays. Default 200 ms. */
   payDelayMs?: number;
+  /** How long after a close sim_pay_after_close's money arrives. Default 2 s. */
+  latePayDelayMs?: number;
   /** How long sim_timeout_then_success holds the pay answer back. Default 5 s. */
   timeoutDelayMs?: number;
   log?: boolean;
@@ -44,22 +49,25 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
     SANDBOX_ACCOUNT_NAMES.map((name) => [name, loadOrCreateSandboxKeys(opts.dataDir, name)]),
   ) as Record<SandboxAccountName, SandboxKeys>;
   const scheduler = new SandboxScheduler();
+  const faults = new SandboxFaults();
   // Closing destroys keep-alive and held-back connections instead of waiting for them.
   const app = fastify({ logger: opts.log ?? false, forceCloseConnections: true });
   const notifier = new SandboxNotifier({
     scheduler,
+    faults,
     scheduleScale: opts.notifyScheduleScale ?? 1,
     keys,
     log: (message) => app.log.info(message),
   });
-  const book = new TradeBook(scheduler, opts.payDelayMs ?? 200, (trade, change) =>
-    notifier.notify(trade, change),
-  );
+  const timing = { payDelayMs: opts.payDelayMs ?? 200, latePayDelayMs: opts.latePayDelayMs ?? 2000 };
+  const book = new TradeBook(scheduler, timing, (trade, change) => notifier.notify(trade, change));
   const timeoutDelayMs = opts.timeoutDelayMs ?? 5000;
 
   await app.register(formbody);
-  registerGatewayRoute(app, { keys, context: () => ({ book, scheduler, timeoutDelayMs }) });
-  registerSimRoutes(app, book);
+  registerGatewayRoute(app, { keys, faults, context: () => ({ book, scheduler, timeoutDelayMs }) });
+  registerSimRoutes(app, { book, notifier });
+  registerBillRoutes(app, book);
+  registerFaultRoutes(app, faults);
   await app.listen({ port: opts.port ?? 3100, host: opts.host ?? '127.0.0.1' });
 
   const { port, address, family } = app.server.address() as AddressInfo;

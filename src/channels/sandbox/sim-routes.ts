@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { toDecimalString } from '../../domain/money';
-import { renderBill } from './bill-methods';
-import { SANDBOX_ACCOUNT_NAMES, isSandboxAccountName } from './sandbox-keys';
+import { SANDBOX_ACCOUNT_NAMES } from './sandbox-keys';
+import type { SandboxNotifier } from './sandbox-notifier';
 import type { TradeBook } from './trade-book';
 
 const orphanRequest = z.strictObject({
@@ -10,9 +10,22 @@ const orphanRequest = z.strictObject({
   amount: z.number().int().min(1).max(10_000_000_000),
 });
 
-/** The sandbox's own routes besides the gateway: health, bills, QR landing pages, orphan trades. */
-export function registerSimRoutes(app: FastifyInstance, book: TradeBook): void {
+/** The sandbox's own routes besides the gateway and bills: health, QR pages, orphans, notify resends. */
+export function registerSimRoutes(
+  app: FastifyInstance,
+  { book, notifier }: { book: TradeBook; notifier: SandboxNotifier },
+): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
+
+  /** A channel retrying long after the fact: the trade's notify again now, and what the service said. */
+  app.post<{ Params: { outTradeNo: string } }>('/sim/trades/:outTradeNo/notify', async (request, reply) => {
+    const trade = book.findInAnyAccount(request.params.outTradeNo);
+    if (!trade) return reply.code(404).send({ error: 'no such trade' });
+    const delivery = await notifier.sendNow(trade);
+    if (!delivery) return reply.code(409).send({ error: 'the trade has no notify_url' });
+    if ('error' in delivery) return reply.code(502).send(delivery);
+    return reply.send(delivery);
+  });
 
   /** A paid trade the service never asked for: reconciliation must report it (CHANNEL_ONLY). */
   app.post('/sim/orphan-trades', async (request, reply) => {
@@ -28,15 +41,6 @@ export function registerSimRoutes(app: FastifyInstance, book: TradeBook): void {
       totalAmount: toDecimalString(trade.totalFen, 'CNY'),
       paidAt: trade.paidAt?.toISOString() ?? null,
     });
-  });
-
-  /** Where bill_download_url points: that account's bill for one Beijing day. */
-  app.get<{ Params: { account: string; file: string } }>('/bills/:account/:file', async (request, reply) => {
-    const { account, file } = request.params;
-    const day = /^(\d{4}-\d{2}-\d{2})\.csv$/.exec(file)?.[1];
-    const bill = day && isSandboxAccountName(account) ? renderBill(account, day, book.list(account)) : null;
-    if (!bill) return reply.code(404).type('text/plain').send('no such bill');
-    return reply.type('text/csv; charset=utf-8').send(bill);
   });
 
   /** The page a precreate qr_code leads to; the simulated buyer pays on their own. */

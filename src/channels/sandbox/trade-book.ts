@@ -1,43 +1,16 @@
 import { randomInt } from 'node:crypto';
 import { formatBeijingTime } from '../beijing-time';
-import { behaviourOf, type SandboxToken } from './sandbox-behaviours';
-import type { SandboxAccountName } from './sandbox-keys';
+import { behaviourOf } from './sandbox-behaviours';
+import { SANDBOX_ACCOUNT_NAMES, type SandboxAccountName } from './sandbox-keys';
 import type { SandboxScheduler } from './sandbox-scheduler';
-
-export type TradeStatus = 'WAIT_BUYER_PAY' | 'TRADE_SUCCESS' | 'TRADE_CLOSED' | 'TRADE_FINISHED';
-
-export interface SandboxRefund {
-  /** Null for the full refund a cancel makes of a paid trade. */
-  outRequestNo: string | null;
-  amountFen: number;
-  at: Date;
-}
-
-export interface SandboxTrade {
-  account: SandboxAccountName;
-  outTradeNo: string;
-  tradeNo: string;
-  subject: string;
-  totalFen: number;
-  token: SandboxToken;
-  notifyUrl: string | null;
-  status: TradeStatus;
-  createdAt: Date;
-  expireAt: Date | null;
-  paidAt: Date | null;
-  closedAt: Date | null;
-  refunds: SandboxRefund[];
-  /** Refund calls seen, including refused ones: sim_refund_fail_once fails the first. */
-  refundCalls: number;
-}
-
-/** A change the buyer, the clock or a call made: what notifies report. */
-export type TradeChange = 'paid' | 'closed' | 'refunded_in_full';
-
-export type NewTrade = Pick<
-  SandboxTrade,
-  'account' | 'outTradeNo' | 'subject' | 'totalFen' | 'token' | 'notifyUrl' | 'expireAt'
->;
+import {
+  refundedFen,
+  type BuyerTiming,
+  type NewTrade,
+  type SandboxRefund,
+  type SandboxTrade,
+  type TradeChange,
+} from './sandbox-trade';
 
 /**
  * The sandbox's ledger of trades per account. Every transition is a synchronous check-and-set, so two
@@ -50,7 +23,7 @@ export class TradeBook {
 
   constructor(
     private readonly scheduler: SandboxScheduler,
-    private readonly payDelayMs: number,
+    private readonly timing: BuyerTiming,
     private readonly onChange: (trade: SandboxTrade, change: TradeChange) => void,
   ) {}
 
@@ -58,6 +31,15 @@ export class TradeBook {
     const trade = this.trades.get(key(account, outTradeNo));
     if (trade) this.expireIfDue(trade);
     return trade;
+  }
+
+  /** A trade by its out_trade_no in whichever account holds it (the service's numbers are unique). */
+  findInAnyAccount(outTradeNo: string): SandboxTrade | undefined {
+    for (const account of SANDBOX_ACCOUNT_NAMES) {
+      const trade = this.find(account, outTradeNo);
+      if (trade) return trade;
+    }
+    return undefined;
   }
 
   findByTradeNo(tradeNo: string): SandboxTrade | undefined {
@@ -117,6 +99,9 @@ export class TradeBook {
     trade.status = 'TRADE_CLOSED';
     trade.closedAt = at;
     this.onChange(trade, 'closed');
+    if (behaviourOf(trade.token).buyerPays === 'after_close') {
+      this.scheduler.at(this.timing.latePayDelayMs, () => this.debitAfterClose(trade));
+    }
     return true;
   }
 
@@ -143,7 +128,20 @@ export class TradeBook {
       return;
     }
     if (untilExpiry !== null) this.scheduler.at(untilExpiry, expiry);
-    if (behaviour !== 'never') this.scheduler.at(this.payDelayMs, () => this.buyerPays(trade, false));
+    if (behaviour === 'after_delay') {
+      this.scheduler.at(this.timing.payDelayMs, () => this.buyerPays(trade, false));
+    }
+  }
+
+  /**
+   * sim_pay_after_close: the buyer's money arrives although the close was confirmed (a delayed debit),
+   * so the closed trade becomes paid, as a real channel's late debit does. Only once, and only if
+   * nothing else (a refund) touched the trade since.
+   */
+  private debitAfterClose(trade: SandboxTrade): void {
+    if (trade.status !== 'TRADE_CLOSED' || trade.paidAt || trade.refunds.length > 0) return;
+    trade.closedAt = null;
+    this.pay(trade, new Date());
   }
 
   private buyerPays(trade: SandboxTrade, atDeadline: boolean): void {
@@ -172,10 +170,6 @@ export class TradeBook {
       return false;
     return this.close(trade, trade.expireAt);
   }
-}
-
-export function refundedFen(trade: SandboxTrade): number {
-  return trade.refunds.reduce((sum, refund) => sum + refund.amountFen, 0);
 }
 
 function key(account: SandboxAccountName, outTradeNo: string): string {

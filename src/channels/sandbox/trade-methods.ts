@@ -3,7 +3,7 @@ import { toDecimalString } from '../../domain/money';
 import { merchantNo } from './biz-fields';
 import { businessFailure, succeeded, type GatewayAnswer } from './gateway-answers';
 import type { GatewayMethod } from './sandbox-context';
-import { refundedFen } from './trade-book';
+import { refundedFen } from './sandbox-trade';
 
 const TRADE_NOT_EXIST = (): GatewayAnswer => businessFailure('ACQ.TRADE_NOT_EXIST', 'trade does not exist');
 

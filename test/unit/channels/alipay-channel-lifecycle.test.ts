@@ -14,6 +14,7 @@ import {
   wholeSecondAhead,
   type SandboxHarness,
 } from './support/sandbox-harness';
+import { collect } from './support/bill-zip';
 
 /** Deadlines, races, refunds, bills and notify checks through AlipayChannel against the sandbox. */
 let h: SandboxHarness;
@@ -101,14 +102,21 @@ test('refund re-entrancy: one out_request_no pays out once, however often it is 
     outcome: 'SUCCEEDED',
   });
 
-  const rows = (await sandbox.bill(beijingDay(new Date()))).filter(
+  const rows = (await collect(sandbox.billRows(beijingDay(new Date())))).filter(
     (row) => row.outTradeNo === req.outTradeNo,
   );
-  expect(rows.map((row) => [row.type, row.outRequestNo, row.amount])).toEqual([
+  expect(rows.map((row) => [row.kind, row.outRefundNo, row.amount])).toEqual([
     ['PAYMENT', null, 1999],
     ['REFUND', 'ref_a', 500],
     ['REFUND', 'ref_b', 1499],
   ]);
+  // The deprecated whole-bill call still answers with the former field names.
+  const legacy = (await sandbox.bill(beijingDay(new Date()))).filter(
+    (row) => row.outTradeNo === req.outTradeNo,
+  );
+  expect(legacy.map((row) => [row.type, row.outRequestNo, row.at])).toEqual(
+    rows.map((row) => [row.kind, row.outRefundNo, row.finishedAt]),
+  );
   // Refunded in full: the trade is closed, as Alipay reports it, and a notify says so.
   expect(await sandbox.query(req.outTradeNo)).toMatchObject({ status: 'CLOSED' });
   await eventually(() => (statusesNotified(req.outTradeNo).includes('TRADE_CLOSED') ? true : undefined));
@@ -125,17 +133,18 @@ test('orphan trades appear in that channel’s bill only', async () => {
   expect(orphan.amount).toBe(4321);
 
   const today = beijingDay(new Date());
-  const backupBill = await h.channels.get('sandbox_backup').bill(today);
+  const backupBill = await collect(h.channels.get('sandbox_backup').billRows(today));
   expect(backupBill).toContainEqual(
     expect.objectContaining({
       channelTradeNo: orphan.tradeNo,
       outTradeNo: orphan.outTradeNo,
-      type: 'PAYMENT',
+      kind: 'PAYMENT',
       amount: 4321,
       currency: 'CNY',
     }),
   );
-  expect((await sandbox.bill(today)).some((row) => row.channelTradeNo === orphan.tradeNo)).toBe(false);
+  const mainBill = await collect(sandbox.billRows(today));
+  expect(mainBill.some((row) => row.channelTradeNo === orphan.tradeNo)).toBe(false);
 
   for (const body of [{ channel: 'nope', amount: 1 }, { channel: 'sandbox', amount: 1.5 }, {}]) {
     const refused = await fetch(`${h.sandbox.url}/sim/orphan-trades`, {
@@ -148,8 +157,9 @@ test('orphan trades appear in that channel’s bill only', async () => {
 });
 
 test('a bill for a day still to come is an error, not an empty bill', async () => {
-  await expect(sandbox.bill(beijingDay(new Date(Date.now() + 3 * 86_400_000)))).rejects.toThrow(/no bill/);
-  await expect(sandbox.bill('yesterday')).rejects.toThrow(/yyyy-MM-dd/);
+  const future = beijingDay(new Date(Date.now() + 3 * 86_400_000));
+  await expect(collect(sandbox.billRows(future))).rejects.toThrow(/no bill/);
+  await expect(collect(sandbox.billRows('yesterday'))).rejects.toThrow(/yyyy-MM-dd/);
 });
 
 test('verifyNotify refuses tampered fields, another account’s signature and another app_id', async () => {

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { alipayOutcome, canonicalAlipayCode } from '../../../src/channels/alipay/alipay-codes';
-import { parseAlipayBill } from '../../../src/channels/alipay/alipay-bill';
 import {
   beijingDay,
   beijingDayRange,
@@ -50,35 +49,4 @@ test('Beijing time: UTC+8 wall clock, round trip to the second, impossible dates
       },
     ),
   );
-});
-
-test('the bill parser reads quoted fields, padded numbers and refund rows', () => {
-  const csv = [
-    '#支付宝业务明细查询',
-    '支付宝交易号,商户订单号,业务类型,商品名称,创建时间,完成时间,订单金额（元）,商家实收（元）,退款批次号/请求号,备注',
-    '2024020122001\t,A-1,交易,"Tea, ""green""",2024-02-01 10:00:00,2024-02-01 10:00:05,\t12.30,12.30,,',
-    '2024020122001\t,A-1,退款,"Tea, ""green""",2024-02-01 10:00:00,2024-02-01 11:00:00,12.30,-2.30,r1,',
-    '#-----业务明细列表结束-----',
-  ].join('\r\n');
-  expect(parseAlipayBill(csv)).toEqual([
-    {
-      channelTradeNo: '2024020122001',
-      outTradeNo: 'A-1',
-      type: 'PAYMENT',
-      outRequestNo: null,
-      amount: 1230,
-      currency: 'CNY',
-      at: new Date('2024-02-01T02:00:05Z'),
-    },
-    {
-      channelTradeNo: '2024020122001',
-      outTradeNo: 'A-1',
-      type: 'REFUND',
-      outRequestNo: 'r1',
-      amount: 230,
-      currency: 'CNY',
-      at: new Date('2024-02-01T03:00:00Z'),
-    },
-  ]);
-  expect(() => parseAlipayBill('支付宝交易号,商户订单号\r\n1,2\r\n')).toThrow(/lacks column/);
 });

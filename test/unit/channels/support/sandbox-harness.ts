@@ -33,6 +33,7 @@ export interface SandboxHarness {
  */
 export const TEST_TIMING = {
   payDelayMs: 60,
+  latePayDelayMs: 300,
   timeoutDelayMs: 1600,
   clientTimeoutMs: 300,
   notifyScale: 0.0001,
@@ -45,6 +46,7 @@ export async function startSandboxHarness(): Promise<SandboxHarness> {
     port: 0,
     dataDir,
     payDelayMs: TEST_TIMING.payDelayMs,
+    latePayDelayMs: TEST_TIMING.latePayDelayMs,
     timeoutDelayMs: TEST_TIMING.timeoutDelayMs,
     notifyScheduleScale: TEST_TIMING.notifyScale,
   });
