@@ -82,6 +82,12 @@ export default tseslint.config(
   },
   {
     files: ['scripts/**/*.mjs'],
-    languageOptions: { globals: { console: 'readonly', process: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['console', 'process', 'URL', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'].map(
+          (g) => [g, 'readonly'],
+        ),
+      ),
+    },
   },
 );
