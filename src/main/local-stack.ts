@@ -111,12 +111,15 @@ async function main(): Promise<void> {
   watchParent(() => void shutdown(0, 'the process that started npm start is gone'));
 
   try {
-    // Bundled here, quietly, while the servers start: the worker would print webpack's whole report.
-    const bundlePath = join(dataDir, 'workflow-bundle.js');
-    const bundling = bundleWorkflowCode({
-      workflowsPath: require.resolve('../workflows/index'),
-      logger: new DefaultLogger('WARN'),
-    }).then(({ code }) => writeFileSync(bundlePath, code));
+    // Bundled here, quietly, while the servers start (the worker would print webpack's whole report),
+    // unless WORKFLOW_BUNDLE names one already built (the tests').
+    const bundlePath = process.env.WORKFLOW_BUNDLE || join(dataDir, 'workflow-bundle.js');
+    const bundling = process.env.WORKFLOW_BUNDLE
+      ? Promise.resolve()
+      : bundleWorkflowCode({
+          workflowsPath: require.resolve('../workflows/index'),
+          logger: new DefaultLogger('WARN'),
+        }).then(({ code }) => writeFileSync(bundlePath, code));
     bundling.catch(() => undefined); // awaited below; not unhandled if start-up fails first
 
     const pg = await startPostgres({ dataDir: join(dataDir, 'postgres'), port: port('POSTGRES_PORT', 5433) });
