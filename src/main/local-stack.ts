@@ -59,7 +59,8 @@ function stopStages(parts: Parts): StopStep[][] {
           await closing.finally(() => clearTimeout(cut));
         },
       },
-      { name: 'worker', timeoutMs: 4_000, run: async () => worker?.stop() },
+      // Drained in well under a second when idle; after a flood, its in-flight tasks take a few seconds.
+      { name: 'worker', timeoutMs: 6_000, run: async () => worker?.stop() },
     ],
     [
       { name: 'sandbox channel', timeoutMs: 1_000, run: async () => sandbox?.close() },

@@ -120,6 +120,47 @@ it('stops within 5 s of SIGTERM, leaving no process and no port behind', async (
   expect(await busyPorts(stack.ports)).toEqual([]);
 }, 90_000);
 
+/** `count` creates at once (half of them never paid), answered or cut off; resolves when all are settled. */
+function flood(apiPort: number, count: number): Promise<unknown> {
+  const orderDeadline = new Date(Date.now() + 10 * 60_000).toISOString();
+  return Promise.allSettled(
+    Array.from({ length: count }, (_, i) =>
+      fetch(`http://127.0.0.1:${apiPort}/v1/payments`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer sk_test_demo_merchant', 'content-type': 'application/json' },
+        body: JSON.stringify({
+          outTradeNo: `FLOOD-${Date.now()}-${i}`,
+          amount: 100,
+          currency: 'CNY',
+          subject: 'flood',
+          orderDeadline,
+          method: { type: 'bank_card', token: i % 2 ? 'sim_success' : 'sim_pending' },
+        }),
+      }).then((r) => r.text()),
+    ),
+  );
+}
+
+it('after a flood of requests, drains its worker and stops on SIGINT without a gRPC channel error', async () => {
+  const stack = await startStack(false);
+  const requests = flood(stack.ports[0]!, 300);
+  await sleep(2_000);
+  const sent = Date.now();
+  stack.launcher.kill('SIGINT');
+  expect(await waitForExit(stack.launcher, 20_000)).toBe(true);
+  const tookMs = Date.now() - sent;
+  await requests;
+  const output = stack.output.toString();
+  expect(output).not.toMatch(/Channel has been shut down/);
+  expect(output).toMatch(/state: 'DRAINED'/);
+  expect({ exitCode: stack.launcher.exitCode, within12s: tookMs < 12_000, tookMs }).toEqual({
+    exitCode: 0,
+    within12s: true,
+    tookMs,
+  });
+  expect(names(await waitUntilGone(stack.processes, 1_000))).toEqual([]);
+}, 90_000);
+
 it.each([
   ['bootstrap itself (the stack is left without its launcher)', false],
   ['the shell around bootstrap (as when npm is killed)', true],
