@@ -1,13 +1,14 @@
 // `npm start`: the whole local stack in the foreground — PostgreSQL, Temporal dev server + UI, the sandbox
 // channel, a worker and the HTTP API. Ctrl-C, SIGTERM or the death of the process that started us stops
 // all of it within a few seconds, in order: HTTP first, then the worker, then connections, then servers.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import { errorMessage } from '../../scripts/lib/proc';
-import { runStopStages, watchParent, type StopStep } from '../../scripts/lib/stop-steps';
+import { runStopStages, watchParent } from '../../scripts/lib/stop-steps';
 import { resolveTemporalCli } from '../../scripts/lib/temporal-cli';
+import { bundleToFile } from '../../scripts/lib/workflow-bundle';
 import { registerSearchAttributes, startTemporalDevServer } from '../../scripts/lib/temporal-dev-server';
 import { startPostgres } from '../../scripts/lib/postgres';
 import { buildApi } from '../api/app';
@@ -20,17 +21,7 @@ import { createPool } from '../db/pool';
 import { demoKeysFromEnv, seedDemo } from '../db/seed';
 import { createPaymentWorker } from '../worker/create-worker';
 import { channelAccountsFor } from './channel-accounts';
-
-/** Whatever has started so far; shutdown stops what is there. */
-interface Parts {
-  app?: Awaited<ReturnType<typeof buildApi>>;
-  worker?: { worker: Worker; running: Promise<void>; stop: () => Promise<void> };
-  connection?: Connection;
-  sandbox?: { close(): Promise<unknown> };
-  pool?: ReturnType<typeof createPool>;
-  temporal?: { stop(): Promise<void> };
-  pg?: { stop(): Promise<void> };
-}
+import { stopStages, type Parts } from './local-stack-stop';
 
 function port(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -38,42 +29,6 @@ function port(name: string, fallback: number): number {
   if (!Number.isInteger(n) || n < 1 || n > 65535)
     throw new Error(`${name} must be a port number, got ${raw}`);
   return n;
-}
-
-/**
- * Listening stops first and the worker starts draining at once (an HTTP request waiting on an Update
- * may still get its answer from it); then what they used; the client connection last.
- */
-function stopStages(parts: Parts): StopStep[][] {
-  const { app, worker, connection, sandbox, pool, temporal, pg } = parts;
-  return [
-    [
-      {
-        // No new requests; those in flight get a moment, then their connections are cut.
-        name: 'HTTP API',
-        timeoutMs: 2_000,
-        run: async () => {
-          if (!app) return;
-          const closing = app.close();
-          const cut = setTimeout(() => app.server.closeAllConnections(), 1_500);
-          await closing.finally(() => clearTimeout(cut));
-        },
-      },
-      // Drained in well under a second when idle; after a flood, its in-flight tasks take a few seconds.
-      { name: 'worker', timeoutMs: 6_000, run: async () => worker?.stop() },
-    ],
-    [
-      { name: 'sandbox channel', timeoutMs: 1_000, run: async () => sandbox?.close() },
-      { name: 'database pool', timeoutMs: 1_000, run: async () => pool?.end() },
-    ],
-    [
-      { name: 'Temporal dev server', timeoutMs: 4_000, run: async () => temporal?.stop() },
-      { name: 'PostgreSQL', timeoutMs: 4_000, run: async () => pg?.stop() },
-    ],
-    // Last: an HTTP handler cut off above may still be retrying a call on it, and a call on a closed
-    // channel throws from a timer ("Channel has been shut down").
-    [{ name: 'Temporal client', timeoutMs: 500, run: async () => connection?.close() }],
-  ];
 }
 
 async function main(): Promise<void> {
@@ -114,13 +69,9 @@ async function main(): Promise<void> {
   try {
     // Bundled here, quietly, while the servers start (the worker would print webpack's whole report),
     // unless WORKFLOW_BUNDLE names one already built (the tests').
-    const bundlePath = process.env.WORKFLOW_BUNDLE || join(dataDir, 'workflow-bundle.js');
     const bundling = process.env.WORKFLOW_BUNDLE
-      ? Promise.resolve()
-      : bundleWorkflowCode({
-          workflowsPath: require.resolve('../workflows/index'),
-          logger: new DefaultLogger('WARN'),
-        }).then(({ code }) => writeFileSync(bundlePath, code));
+      ? Promise.resolve(process.env.WORKFLOW_BUNDLE)
+      : bundleToFile(require.resolve('../workflows/index'), join(dataDir, 'workflow-bundle.js'));
     bundling.catch(() => undefined); // awaited below; not unhandled if start-up fails first
 
     const pg = await startPostgres({ dataDir: join(dataDir, 'postgres'), port: port('POSTGRES_PORT', 5433) });
@@ -155,7 +106,7 @@ async function main(): Promise<void> {
     const channels = createChannelRegistry(
       channelAccountsFor({ ...config, SANDBOX_URL: config.SANDBOX_URL ?? sandbox.url }),
     );
-    await bundling;
+    const bundlePath = await bundling;
     const created = await createPaymentWorker({
       temporalAddress,
       namespace: config.TEMPORAL_NAMESPACE,
