@@ -120,7 +120,8 @@ it('stops within 5 s of SIGTERM, leaving no process and no port behind', async (
   expect(await busyPorts(stack.ports)).toEqual([]);
 }, 90_000);
 
-/** `count` creates at once (half of them never paid), answered or cut off; resolves when all are settled. */
+/** `count` creates at once (half of them never paid), answered or cut off; resolves when all are settled. 600 is
+ * enough for Temporal to push back, so that calls are still being retried when the stop begins. */
 function flood(apiPort: number, count: number): Promise<unknown> {
   const orderDeadline = new Date(Date.now() + 10 * 60_000).toISOString();
   return Promise.allSettled(
@@ -143,8 +144,8 @@ function flood(apiPort: number, count: number): Promise<unknown> {
 
 it('after a flood of requests, drains its worker and stops on SIGINT without a gRPC channel error', async () => {
   const stack = await startStack(false);
-  const requests = flood(stack.ports[0]!, 300);
-  await sleep(2_000);
+  const requests = flood(stack.ports[0]!, 600);
+  await sleep(4_000);
   const sent = Date.now();
   stack.launcher.kill('SIGINT');
   expect(await waitForExit(stack.launcher, 20_000)).toBe(true);
