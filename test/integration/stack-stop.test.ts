@@ -120,8 +120,10 @@ it('stops within 5 s of SIGTERM, leaving no process and no port behind', async (
   expect(await busyPorts(stack.ports)).toEqual([]);
 }, 90_000);
 
-/** `count` creates at once (half of them never paid), answered or cut off; resolves when all are settled. 600 is
- * enough for Temporal to push back, so that calls are still being retried when the stop begins. */
+/**
+ * `count` creates at once (half of them never paid), answered or cut off; resolves when all are settled.
+ * 600 is enough for Temporal to push back, so that calls are still being retried when the stop begins.
+ */
 function flood(apiPort: number, count: number): Promise<unknown> {
   const orderDeadline = new Date(Date.now() + 10 * 60_000).toISOString();
   return Promise.allSettled(
