@@ -8,11 +8,11 @@ ENV NODE_ENV=production npm_config_update_notifier=false
 # Dependencies first, so source edits do not invalidate this layer. tsx runs the TypeScript sources
 # directly (it is a runtime dependency), so there is no build step and dev dependencies are omitted.
 COPY package.json package-lock.json ./
-# npm ci refuses the lock while it lacks @swc/core's optional platform entries (the registry mirror
-# used to write it has none); npm install --no-save then installs the same locked versions.
-RUN (npm ci --omit=dev || npm install --omit=dev --no-save) && npm cache clean --force
+RUN npm ci --omit=dev && npm cache clean --force
 
 COPY tsconfig.json ./
+# scripts/lib: the worker's stop helpers (parent watch) live there beside the local stack's.
+COPY scripts/lib ./scripts/lib
 COPY src ./src
 
 # /data holds the sandbox keys shared by the app containers (a named volume, initialised from here).

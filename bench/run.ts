@@ -3,10 +3,11 @@
 // full refund through HTTP of each succeeded bench payment (at most BENCH_REFUNDS, default min(N, 1000)).
 // Env: BENCH_N (default 2000), BENCH_CONCURRENCY (default 50), BENCH_REFUNDS.
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveTemporalCli } from '../scripts/lib/temporal-cli';
+import { bundleQuietly, bundleToFile } from '../scripts/lib/workflow-bundle';
 import { freePort, startTemporalDevServer } from '../scripts/lib/temporal-dev-server';
 import { startPostgres } from '../scripts/lib/postgres';
 import { buildApi } from '../src/api/app';
@@ -21,7 +22,7 @@ import { createPaymentWorker } from '../src/worker/create-worker';
 import { benchRefunds } from './refunds';
 import { createSkeletonActivities } from './skeleton-activities';
 import { skeletonCreate, skeletonNotify, type skeletonWorkflow } from './skeleton-workflow';
-import { fmt, runPool, summarize, type Figures } from './stats';
+import { fmt, RssSampler, runPool, summarize, type Figures } from './stats';
 
 const N = Number(process.env.BENCH_N ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
@@ -57,6 +58,10 @@ async function main(): Promise<void> {
     temporalAddress: temporal.address,
     pool,
     channels,
+    workflowBundlePath: await bundleToFile(
+      require.resolve('../src/workflows/index'),
+      join(dataDir, 'workflow-bundle.js'),
+    ),
   });
   const running = worker.run();
   const connection = await Connection.connect({ address: temporal.address });
@@ -67,7 +72,9 @@ async function main(): Promise<void> {
   console.log(
     `bench: ${N} payments, concurrency ${CONCURRENCY}, 2 cores, sandbox pays after ${NOTIFY_DELAY_MS} ms`,
   );
+  const rss = new RssSampler();
   const payments = await benchPayments(apiUrl, pool);
+  const memory = rss.stop();
   const skeleton = await benchSkeleton(temporal.address);
   // After the skeleton run, so the payments/skeleton comparison is measured exactly as before.
   const refunds = await benchRefunds(apiUrl, pool, payments.paid.slice(0, REFUNDS), CONCURRENCY);
@@ -84,6 +91,9 @@ async function main(): Promise<void> {
   );
   console.log(
     `  ratio payments/skeleton throughput ${(payments.throughput / skeleton.throughput).toFixed(2)}`,
+  );
+  console.log(
+    `  worker peak RSS ${memory.peakMb} MB with the ${N} bench payments in flight (one process: worker, API, sandbox, load generator; ${memory.startMb} MB before them)`,
   );
   console.log(`  targets: ≥ 50 payments/s, ratio ≥ 0.7, create p99 ≤ 150 ms`);
 
@@ -156,7 +166,7 @@ async function benchPayments(
 async function benchSkeleton(address: string): Promise<Figures> {
   const finished = new Map<string, number>();
   const conn = await (await import('@temporalio/worker')).NativeConnection.connect({ address });
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./skeleton-workflow') });
+  const bundle = await bundleQuietly(require.resolve('./skeleton-workflow'));
   const worker = await Worker.create({
     connection: conn,
     taskQueue: 'bench-skeleton',

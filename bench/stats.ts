@@ -48,3 +48,25 @@ export function summarize(t0: number, createMs: number[], finished: Array<[numbe
     succeeded: finished.length,
   };
 }
+
+/**
+ * Peak resident memory of this process (worker, API, sandbox and load generator together: the bench runs
+ * them in one process), sampled while a phase runs; the start value shows what the phase itself added.
+ */
+export class RssSampler {
+  private peak = 0;
+  private readonly start = process.memoryUsage().rss;
+  private readonly timer = setInterval(() => this.sample(), 100);
+
+  private sample(): void {
+    this.peak = Math.max(this.peak, process.memoryUsage().rss);
+  }
+
+  /** Stops sampling; MB at the start and at the peak. */
+  stop(): { startMb: number; peakMb: number } {
+    clearInterval(this.timer);
+    this.sample();
+    const mb = (bytes: number): number => Math.round(bytes / (1024 * 1024));
+    return { startMb: mb(this.start), peakMb: mb(this.peak) };
+  }
+}

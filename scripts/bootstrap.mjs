@@ -3,7 +3,17 @@
 // stale, then run the command. Plain Node with no dependencies, because it runs before npm ci.
 import { spawn, spawnSync } from 'node:child_process';
 import console from 'node:console';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
@@ -66,23 +76,47 @@ function withInstallLock(fn) {
 }
 
 function ensureDependencies() {
-  if (!staleReason()) return;
+  const reason = staleReason();
+  if (!reason) return;
+  // npm ci empties node_modules through a symlink (a git worktree sharing another checkout's), which
+  // would break that checkout: leave it to whoever owns the target.
+  const modules = path.join(root, 'node_modules');
+  if (existsSync(modules) && lstatSync(modules).isSymbolicLink()) {
+    log(`${reason}, but node_modules links to ${realpathSync(modules)}: not reinstalling; run npm ci there`);
+    return;
+  }
   const status = withInstallLock(() => {
     const reason = staleReason(); // another process may have installed while we waited
     if (!reason) return 0;
     log(`${reason}: running npm ci`);
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const npmRun = (args) => {
-      const result = spawnSync(npm, [...args, '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+    const npmRun = (args, quiet) => {
+      const result = spawnSync(npm, [...args, '--no-audit', '--no-fund'], {
+        cwd: root,
+        stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      });
       if (result.error) throw new Error(`could not run npm: ${result.error.message}`);
-      return result.status ?? 1;
+      return { status: result.status ?? 1, output: quiet ? `${result.stdout}${result.stderr}` : '' };
     };
-    if (npmRun(['ci']) === 0) return 0;
-    // npm ci also refuses a lock that lacks entries for optional platform packages (the committed
-    // one lacks @swc/core's darwin/win32/other-arch builds). npm install resolves the same tree
-    // from the lock, and --no-save keeps package.json and package-lock.json untouched.
-    log('npm ci failed; trying npm install --no-save with the same lock file');
-    return npmRun(['install', '--no-save']);
+    const ci = npmRun(['ci'], true);
+    if (ci.status === 0) {
+      const summary = ci.output.split('\n').find((line) => /^(added|up to date)/.test(line));
+      if (summary) log(summary);
+      return 0;
+    }
+    // npm ci refuses a lock that does not match package.json or lacks an entry the registry must supply;
+    // npm install resolves the same tree from the lock, and --no-save keeps both files untouched. Its
+    // dozens of error lines go to a file, not over the console.
+    const logFile = path.join(root, '.tools', 'npm-ci.log');
+    writeFileSync(logFile, ci.output);
+    const firstError =
+      ci.output.split('\n').find((line) => /npm (error|ERR!)/.test(line)) ?? 'no reason given';
+    log(
+      `npm ci failed (${firstError.trim()}; full output in ${path.relative(root, logFile)}): trying npm install --no-save`,
+    );
+    return npmRun(['install', '--no-save'], false).status;
   });
   if (status !== 0) process.exit(status);
 }
@@ -126,11 +160,80 @@ const commands = {
     },
   },
   start: {
-    args: () => [bin('tsx', 'dist', 'cli.mjs'), 'src/main/local-stack.ts', ...extraArgs],
+    // tsx as a loader rather than its CLI: one process fewer, and the stack's parent is us, which it
+    // watches (src/main/local-stack.ts stops when we are gone).
+    args: () => ['--import', 'tsx', 'src/main/local-stack.ts', ...extraArgs],
     detached: true,
   },
   bench: { args: () => [bin('tsx', 'dist', 'cli.mjs'), 'bench/run.ts', ...extraArgs], detached: false },
 };
+
+/**
+ * The live members ("name pid") of a process group, from /proc (Linux). Zombies are left out: they hold
+ * nothing, and here they may wait a while for a busy init to reap them. undefined without /proc.
+ */
+function groupMembers(pgid) {
+  let entries;
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  const members = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const [state, , pgrp] = stat.slice(close + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z')
+        members.push(`${stat.slice(stat.indexOf('(') + 1, close)} ${entry}`);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return members;
+}
+
+function groupAlive(pgid) {
+  const members = groupMembers(pgid);
+  if (members) return members.length > 0;
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+function signalGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // nobody left
+  }
+}
+
+/**
+ * SIGTERM to a whole process group, then SIGKILL to whatever is left after graceMs. tsx's esbuild
+ * helper normally lingers a moment after the stack exits; only what is still there later is reported.
+ */
+function killGroup(pgid, graceMs) {
+  if (!groupAlive(pgid)) return;
+  signalGroup(pgid, 'SIGTERM');
+  for (let waited = 0; waited < graceMs && groupAlive(pgid); waited += 100) {
+    if (waited === 500)
+      log(`stopping what is left of process group ${pgid}: ${groupMembers(pgid)?.join(', ')}`);
+    sleepSync(100);
+  }
+  if (groupAlive(pgid)) {
+    log(`killing what is left of process group ${pgid}: ${groupMembers(pgid)?.join(', ')}`);
+    signalGroup(pgid, 'SIGKILL');
+  }
+}
+
+// A stack that has not stopped this long after our signal is killed outright (its own limit is 15 s).
+const STOP_LIMIT_MS = 20_000;
 
 function run(spec) {
   const child = spawn(process.execPath, spec.args(), {
@@ -141,11 +244,17 @@ function run(spec) {
   // A terminal's Ctrl-C and npm's forwarding can deliver the same signal twice; forward it once, and
   // again only if it is repeated later (a second, impatient Ctrl-C).
   const lastForwarded = new Map();
+  let killTimer;
   const forward = (signal) => {
     const now = Date.now();
     if (now - (lastForwarded.get(signal) ?? 0) < 1000) return;
     lastForwarded.set(signal, now);
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    killTimer ??= setTimeout(() => {
+      log(`${command} did not stop within ${STOP_LIMIT_MS / 1000} s; killing it`);
+      if (spec.detached) killGroup(child.pid, 0);
+      else child.kill('SIGKILL');
+    }, STOP_LIMIT_MS);
   };
   const handlers = {
     SIGINT: () => forward('SIGINT'),
@@ -153,12 +262,25 @@ function run(spec) {
     SIGHUP: () => forward('SIGTERM'),
   };
   for (const [signal, handler] of Object.entries(handlers)) process.on(signal, handler);
+  // The process that started us (npm, a shell, a test harness) may die without a word (SIGKILL): we are
+  // then re-parented, and stop the command as if told to.
+  const parent = process.ppid;
+  const parentWatch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(parentWatch);
+    forward('SIGTERM');
+  }, 250);
   child.on('error', (err) => {
     log(`could not start ${command}: ${err.message}`);
     process.exit(1);
   });
   child.on('exit', (code, signal) => {
     for (const [sig, handler] of Object.entries(handlers)) process.removeListener(sig, handler);
+    clearInterval(parentWatch);
+    clearTimeout(killTimer);
+    // The command's own group: anything still in it (PostgreSQL, the Temporal dev server of a stack that
+    // was SIGKILLed or crashed) must not outlive the command.
+    if (spec.detached) killGroup(child.pid, 3000);
     spec.after?.();
     if (signal) {
       // Die the same way, so shells and CI see "killed by SIGINT" rather than a plain failure.
