@@ -16,6 +16,7 @@ import { sandboxAccountConfigs } from '../src/channels/sandbox/sandbox-accounts'
 import { startSandboxServer } from '../src/channels/sandbox/sandbox-server';
 import { PaymentClient } from '../src/client/payment-client';
 import { migrate } from '../src/db/migrate';
+import { PaymentRepository } from '../src/db/payment-repository';
 import { createPool } from '../src/db/pool';
 import { DEFAULT_DEMO_KEYS, seedDemo } from '../src/db/seed';
 import { createPaymentWorker } from '../src/worker/create-worker';
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
   });
   const running = worker.run();
   const connection = await Connection.connect({ address: temporal.address });
-  const client = new PaymentClient(new Client({ connection }));
+  const client = new PaymentClient(new Client({ connection }), { records: new PaymentRepository(pool) });
   const app = await buildApi({ pool, client, channels });
   await app.listen({ host: '127.0.0.1', port: apiPort });
 
