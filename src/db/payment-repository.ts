@@ -1,7 +1,9 @@
 import type { Pool, PoolClient } from 'pg';
-import type { CreatePaymentInput, NextActionView, PaymentView } from '../domain/payment';
-import type { AttemptStatus, CloseReason, PaymentStatus } from '../domain/payment-status';
-import { insertOutboxEvent, type NotificationType } from './outbox';
+import type { CreatePaymentInput, PaymentView } from '../domain/payment';
+import type { PaymentStatus } from '../domain/payment-status';
+import type { NotificationType } from '../domain/merchant-notification';
+import { StaleStatusError, type StatusChange } from '../domain/status-change';
+import { insertOutboxEvent } from './outbox';
 import { toPaymentView, type AttemptRow, type PaymentRow } from './payment-rows';
 import { withTransaction } from './transaction';
 
@@ -13,43 +15,8 @@ export interface NewPayment extends CreatePaymentInput {
   at: string;
 }
 
-/** A status change of a payment and/or one of its attempts, written with compare-and-set. */
-export interface StatusChange {
-  paymentId: string;
-  at: string;
-  reason: string;
-  payment?: {
-    from: PaymentStatus;
-    to: PaymentStatus;
-    closeReason?: CloseReason;
-    paidAt?: string;
-    closedAt?: string;
-  };
-  /** A new attempt row to insert (status PROCESSING) in the same transaction. */
-  newAttempt?: { attemptNo: number; channel: string; channelOutTradeNo: string; method: unknown };
-  attempt?: {
-    attemptNo: number;
-    from: AttemptStatus;
-    to: AttemptStatus;
-    code?: string | null;
-    message?: string | null;
-    channelTradeNo?: string | null;
-  };
-  /** The cashier's next step, shown on the payment while its attempt is open. */
-  nextAction?: NextActionView | null;
-}
-
-/** The expected status was not there: someone else moved the row, which the one-writer design forbids. */
-export class StaleStatusError extends Error {
-  constructor(
-    readonly entity: string,
-    readonly expected: string,
-    readonly actual: string | null,
-  ) {
-    super(`${entity}: expected status ${expected}, found ${actual ?? 'nothing'}`);
-    this.name = 'StaleStatusError';
-  }
-}
+// Domain vocabulary, re-exported for callers that still import it from here (import from src/domain).
+export { StaleStatusError, type StatusChange } from '../domain/status-change';
 
 /** The merchant notification a payment's final status causes. */
 const FINAL_EVENT_TYPES: Partial<Record<PaymentStatus, NotificationType>> = {
@@ -57,6 +24,8 @@ const FINAL_EVENT_TYPES: Partial<Record<PaymentStatus, NotificationType>> = {
   FAILED: 'payment.failed',
   CLOSED: 'payment.closed',
 };
+
+type CasResult = 'APPLIED' | 'RERUN';
 
 export class PaymentRepository {
   constructor(private readonly pool: Pool) {}
@@ -91,8 +60,7 @@ export class PaymentRepository {
           p.at,
         ],
       );
-      const inserted = res.rowCount === 1;
-      if (inserted) {
+      if (res.rowCount === 1) {
         await c.query(
           'INSERT INTO payment_status_history (payment_id, from_status, to_status, reason, at) VALUES ($1, NULL, $2, $3, $4)',
           [p.id, p.status, 'created', p.at],
@@ -103,7 +71,8 @@ export class PaymentRepository {
         p.outTradeNo,
       ]);
       if (!payment) throw new Error(`payment ${p.merchantId}/${p.outTradeNo} vanished after insert`);
-      return { payment, inserted };
+      // Our own id: inserted by this workflow run, perhaps in a try whose task a crash lost.
+      return { payment, inserted: payment.id === p.id };
     });
   }
 
@@ -126,14 +95,15 @@ export class PaymentRepository {
         );
         if (ins.rowCount === 1) await this.history(c, ch, a.attemptNo, null, 'PROCESSING');
       }
-      if (ch.attempt) await this.casAttempt(c, ch);
-      if (ch.payment) await this.casPayment(c, ch);
-      if (ch.nextAction !== undefined) {
-        await c.query('UPDATE payments SET next_action = $2, updated_at = $3 WHERE id = $1', [
-          ch.paymentId,
-          ch.nextAction ? JSON.stringify(ch.nextAction) : null,
-          ch.at,
-        ]);
+      const attemptApplied = ch.attempt ? await this.casAttempt(c, ch) : 'APPLIED';
+      const paymentApplied = ch.payment ? await this.casPayment(c, ch) : 'APPLIED';
+      const rerun = attemptApplied === 'RERUN' || paymentApplied === 'RERUN';
+      if (ch.nextAction !== undefined && !rerun) {
+        await c.query(
+          `UPDATE payments SET next_action = $2, updated_at = $3
+           WHERE id = $1 AND status NOT IN ('SUCCEEDED','FAILED','CLOSED')`,
+          [ch.paymentId, ch.nextAction ? JSON.stringify(ch.nextAction) : null, ch.at],
+        );
       }
       const view = await this.loadBy(c, 'id = $1', [ch.paymentId]);
       if (!view) throw new Error(`payment ${ch.paymentId} not found`);
@@ -141,7 +111,12 @@ export class PaymentRepository {
     });
   }
 
-  private async casPayment(c: PoolClient, ch: StatusChange): Promise<void> {
+  /**
+   * APPLIED: the row moved now, or was already at the target. RERUN: the row has moved on, but its history
+   * shows this very move was made before (a re-run after a crash lost the workflow task that made it), so
+   * the change is already in place and the row is answered as it is. Anything else is a StaleStatusError.
+   */
+  private async casPayment(c: PoolClient, ch: StatusChange): Promise<CasResult> {
     const p = ch.payment!;
     const res = await c.query(
       `UPDATE payments SET status = $3, updated_at = $4,
@@ -159,16 +134,18 @@ export class PaymentRepository {
         if (!view) throw new Error(`payment ${ch.paymentId} not found`);
         await insertOutboxEvent(c, { merchantId: view.merchantId, paymentId: view.id, type, data: view });
       }
-      return;
+      return 'APPLIED';
     }
     const cur = await c.query<{ status: string }>('SELECT status FROM payments WHERE id = $1', [
       ch.paymentId,
     ]);
     const actual = cur.rows[0]?.status ?? null;
-    if (actual !== p.to) throw new StaleStatusError(`payment ${ch.paymentId}`, p.from, actual);
+    if (actual === p.to) return 'APPLIED';
+    if (await this.madeBefore(c, ch.paymentId, null, p.from, p.to)) return 'RERUN';
+    throw new StaleStatusError(`payment ${ch.paymentId}`, p.from, actual);
   }
 
-  private async casAttempt(c: PoolClient, ch: StatusChange): Promise<void> {
+  private async casAttempt(c: PoolClient, ch: StatusChange): Promise<CasResult> {
     const a = ch.attempt!;
     const res = await c.query(
       `UPDATE payment_attempts SET status = $4, updated_at = $5, code = COALESCE($6, code),
@@ -187,14 +164,35 @@ export class PaymentRepository {
     );
     if (res.rowCount === 1) {
       if (a.from !== a.to) await this.history(c, ch, a.attemptNo, a.from, a.to);
-      return;
+      return 'APPLIED';
     }
     const cur = await c.query<{ status: string }>(
       'SELECT status FROM payment_attempts WHERE payment_id = $1 AND attempt_no = $2',
       [ch.paymentId, a.attemptNo],
     );
     const actual = cur.rows[0]?.status ?? null;
-    if (actual !== a.to) throw new StaleStatusError(`attempt ${ch.paymentId}#${a.attemptNo}`, a.from, actual);
+    if (actual === a.to) return 'APPLIED';
+    // A same-status write (details only) has no history entry: it is a re-run if the attempt has left `from`.
+    const to = a.from === a.to ? null : a.to;
+    if (actual !== null && (await this.madeBefore(c, ch.paymentId, a.attemptNo, a.from, to))) return 'RERUN';
+    throw new StaleStatusError(`attempt ${ch.paymentId}#${a.attemptNo}`, a.from, actual);
+  }
+
+  /** Whether the history shows the move from → to (to null: any move from `from`) of the payment or one attempt. */
+  private async madeBefore(
+    c: PoolClient,
+    paymentId: string,
+    attemptNo: number | null,
+    from: string,
+    to: string | null,
+  ): Promise<boolean> {
+    const res = await c.query(
+      `SELECT 1 FROM payment_status_history
+       WHERE payment_id = $1 AND attempt_no IS NOT DISTINCT FROM $2 AND from_status = $3
+         AND ($4::text IS NULL OR to_status = $4) LIMIT 1`,
+      [paymentId, attemptNo, from, to],
+    );
+    return (res.rowCount ?? 0) > 0;
   }
 
   private async history(
