@@ -74,7 +74,9 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<void
       : s.hasOpenAttempt
         ? nextPollDelayMs(phase.polls, msLeft, { initialMs: opts.pollInitialMs, maxMs: opts.pollMaxMs })
         : msLeft;
-    const woke = await condition(() => inbox.pending || commands.pending, wait);
+    const arrived = () => inbox.pending || commands.pending;
+    // No timer for no wait (polling compressed to nothing in tests): a timer costs events and latency.
+    const woke = wait > 0 ? await condition(arrived, wait) : arrived();
     if (woke) {
       await handleArrivals();
       if (!s.intent) phase.polls = 0;

@@ -1,0 +1,115 @@
+import { paymentWorkflowId } from '../../src/domain/ids';
+import { getPaymentQuery } from '../../src/workflows/contract';
+import { eventually, inSeconds, orderNo, startTestStack, type TestStack } from './support/test-stack';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({
+    taskQueue: `can-${process.pid}`,
+    // Polling compressed to milliseconds, a small history cap: days of waiting in well under a minute.
+    workflowOptions: { pollInitialMs: 0, pollMaxMs: 0, maxHistoryEvents: 2_000, graceMs: 1_000 },
+  });
+});
+afterAll(async () => stack?.stop());
+
+interface RunSummary {
+  runId: string;
+  status: string;
+  polls: number;
+  events: number;
+}
+
+async function runsOf(workflowId: string): Promise<RunSummary[]> {
+  const runs: RunSummary[] = [];
+  for await (const w of stack.client.temporal.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
+    const history = await stack.client.temporal.workflow.getHandle(workflowId, w.runId).fetchHistory();
+    const events = history.events ?? [];
+    const polls = events.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'channelQuery',
+    ).length;
+    runs.push({ runId: w.runId, status: w.status.name, polls, events: events.length });
+  }
+  return runs;
+}
+
+test('over a thousand polls continue as new with the whole state: more than one run, each bounded, and the payment still correct', async () => {
+  const outTradeNo = orderNo('can');
+  const created = await stack.api('POST', '/v1/payments', {
+    body: {
+      outTradeNo,
+      amount: 4200,
+      currency: 'CNY',
+      subject: 'Long wait',
+      orderDeadline: inSeconds(80),
+      method: { type: 'wallet', token: 'sim_never_pay' },
+    },
+  });
+  expect(created.status).toBe(201);
+  const id = created.body.id as string;
+  const workflowId = paymentWorkflowId('m_demo', outTradeNo);
+  const firstRun = (await stack.client.temporal.workflow.getHandle(workflowId).describe()).runId;
+
+  // While it waits: a later run still answers as the same payment, and a replayed create is still a replay.
+  await eventually(
+    async () => {
+      const d = await stack.client.temporal.workflow.getHandle(workflowId).describe();
+      return d.runId !== firstRun ? true : undefined;
+    },
+    40_000,
+    500,
+  ).catch(async (err: Error) => {
+    throw new Error(`${err.message}; runs so far ${JSON.stringify(await runsOf(workflowId))}`);
+  });
+  const view = await stack.client.temporal.workflow.getHandle(workflowId).query(getPaymentQuery);
+  expect(view).toMatchObject({ id, status: 'PROCESSING', amount: 4200 });
+  const replay = await stack.api('POST', '/v1/payments', {
+    body: {
+      outTradeNo,
+      amount: 4200,
+      currency: 'CNY',
+      subject: 'Long wait',
+      orderDeadline: created.body.orderDeadline,
+    },
+  });
+  expect(replay.status).toBe(200);
+  expect(replay.body.id).toBe(id);
+  expect(replay.body.nextAction).toEqual(created.body.nextAction);
+
+  const closed = await eventually(
+    async () => {
+      const g = await stack.api('GET', `/v1/payments/${id}`);
+      return g.body.status === 'CLOSED' ? g.body : undefined;
+    },
+    90_000,
+    500,
+  );
+  expect(closed).toMatchObject({
+    closeReason: 'EXPIRED',
+    attempts: [expect.objectContaining({ status: 'CLOSED' })],
+  });
+  expect((await stack.channels.get('sandbox').query(closed.attempts[0].channelOutTradeNo)).status).toBe(
+    'CLOSED',
+  );
+  await eventually(
+    async () =>
+      (await stack.client.temporal.workflow.getHandle(workflowId).describe()).status.name === 'COMPLETED'
+        ? true
+        : undefined,
+    20_000,
+    500,
+  );
+
+  const runs = await runsOf(workflowId);
+  const total = runs.reduce((n, r) => n + r.polls, 0);
+  expect(runs.length).toBeGreaterThan(1);
+  expect(runs.filter((r) => r.status === 'CONTINUED_AS_NEW').length).toBe(runs.length - 1);
+  expect(total).toBeGreaterThan(1_000);
+  // Each run stays near its cap (the last poll's events and the continue-as-new itself come after it).
+  for (const r of runs) expect(r.events).toBeLessThan(2_100);
+  // One status history of one payment across all runs: created, processing, closed.
+  const history = await stack.pool.query(
+    'SELECT to_status FROM payment_status_history WHERE payment_id = $1 AND attempt_no IS NULL ORDER BY id',
+    [id],
+  );
+  expect(history.rows.map((r) => r.to_status)).toEqual(['CREATED', 'PROCESSING', 'CLOSED']);
+}, 180_000);
