@@ -2,6 +2,7 @@ import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PaymentClient } from '../../src/client/payment-client';
 import { paymentWorkflowId } from '../../src/domain/ids';
 import {
   eventually,
@@ -73,6 +74,24 @@ test('every path of the workflow run now replays deterministically', async () =>
     if (name === 'merchant-close')
       expect((await stack.api('POST', `/v1/payments/${r.body.id}/close`)).status).toBe(200);
   }
+  // A payment that waits with polling compressed and a tiny history cap: it continues as new several times.
+  const compressed = new PaymentClient(stack.client.temporal, {
+    taskQueue: stack.taskQueue,
+    workflowOptions: { graceMs: 1_000, pollInitialMs: 0, pollMaxMs: 0, maxHistoryEvents: 200 },
+  });
+  const longOrder = orderNo('rp-can');
+  await compressed.create('m_demo', {
+    outTradeNo: longOrder,
+    amount: 500,
+    currency: 'CNY',
+    subject: 'continued-as-new',
+    orderDeadline: inSeconds(5),
+    method: { type: 'wallet', token: 'sim_never_pay' },
+  });
+  ids['continued-as-new-last-run'] = paymentWorkflowId('m_demo', longOrder);
+  const firstRunId = (
+    await stack.client.temporal.workflow.getHandle(ids['continued-as-new-last-run']).describe()
+  ).runId;
   // Wait until every workflow has finished (final status plus its short grace window).
   for (const id of Object.values(ids)) {
     await eventually(
@@ -91,6 +110,15 @@ test('every path of the workflow run now replays deterministically', async () =>
       history: await stack.client.temporal.workflow.getHandle(workflowId).fetchHistory(),
     })),
   );
+  const firstRun = await stack.client.temporal.workflow
+    .getHandle(ids['continued-as-new-last-run'], firstRunId)
+    .fetchHistory();
+  expect(firstRun.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+  histories.push({
+    name: 'continued-as-new-first-run',
+    workflowId: ids['continued-as-new-last-run'],
+    history: firstRun,
+  });
   expect(await replayAll(histories)).toEqual([]);
   if (process.env.RECORD_HISTORIES === '1') {
     for (const h of histories)
