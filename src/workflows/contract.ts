@@ -71,6 +71,12 @@ export const closePaymentUpdate = defineUpdate<PaymentView, []>('closePayment');
 export const operatorQueryUpdate = defineUpdate<PaymentView, []>('operatorQuery');
 export const operatorCancelUpdate = defineUpdate<PaymentView, []>('operatorCancel');
 export const channelNotifySignal = defineSignal<[ChannelNotice]>('channelNotify');
+/**
+ * The failure type an Update that needs the channel (operator query) is refused with once the payment
+ * workflow's grace window has ended and it is completing: treat it as a finished workflow (ask the
+ * late-money workflow, answer from the record).
+ */
+export const PAYMENT_WORKFLOW_ENDING = 'PAYMENT_WORKFLOW_ENDING';
 export const getPaymentQuery = defineQuery<PaymentView | null>('getPayment');
 
 /**

@@ -96,9 +96,9 @@ test('a merchant close the channel cannot confirm is kept: UNKNOWN meanwhile, ne
     const g = await stack.api('GET', `/v1/payments/${p.id}`);
     return g.body.status === 'CLOSED' ? g.body : undefined;
   }, 30_000);
-  await watch!.stop();
+  await watch.stop();
   expect(closed.closeReason).toBe('MERCHANT_CLOSED');
-  expect(watch!.seen.has('PROCESSING')).toBe(false);
+  expect(watch.seen.has('PROCESSING')).toBe(false);
   // The buyer cannot pay it at the channel (the restarted sandbox either closed it or never knew it).
   const q = await stack.channels.get('sandbox').query(p.attempts[0]!.channelOutTradeNo);
   expect(['CLOSED', 'NOT_FOUND']).toContain(q.status);

@@ -10,6 +10,7 @@ import {
   operatorCancelUpdate,
   operatorQueryUpdate,
   payAgainUpdate,
+  PAYMENT_WORKFLOW_ENDING,
   refundSettledSignal,
   type PayAgainInput,
 } from '../contract';
@@ -28,7 +29,11 @@ export interface CreateProgress {
   creatorClaimed: boolean;
   /** The record step refused the create for good (IDEMPOTENCY_MISMATCH, a value the database refuses). */
   failure: ApplicationFailure | null;
+  /** The grace window has ended: the run answers what is queued and completes, taking no new channel work. */
+  closing: boolean;
 }
+
+const isFinal = (s: PaymentState): boolean => s.status === 'CLOSED' || s.status === 'FAILED';
 
 const inProgress = (): never => {
   throw ApplicationFailure.nonRetryable('payment is being created', 'PAYMENT_IN_PROGRESS');
@@ -81,12 +86,30 @@ export function registerHandlers(
     },
   });
   setHandler(operatorQueryUpdate, () => commands.submit({ kind: 'OPERATOR_QUERY' }), {
-    validator: () => void (progress.recorded || inProgress()),
+    validator: () => {
+      if (!progress.recorded) inProgress();
+      if (progress.closing) {
+        throw ApplicationFailure.nonRetryable('the payment workflow is completing', PAYMENT_WORKFLOW_ENDING);
+      }
+    },
   });
-  setHandler(operatorCancelUpdate, () => commands.submit({ kind: 'OPERATOR_CANCEL' }), {
-    validator: () => void (progress.recorded || inProgress()),
-  });
-  setHandler(closePaymentUpdate, () => commands.submit({ kind: 'CLOSE' }), {
+  // A final payment is answered at once: closed or failed needs no channel call, paid is refused.
+  setHandler(
+    operatorCancelUpdate,
+    () => (isFinal(s) ? s.view : commands.submit({ kind: 'OPERATOR_CANCEL' })),
+    {
+      validator: () => {
+        if (!progress.recorded) inProgress();
+        if (s.status === 'SUCCEEDED') {
+          throw ApplicationFailure.nonRetryable(
+            'the payment is paid: refund it in full',
+            'PAYMENT_ALREADY_SUCCEEDED',
+          );
+        }
+      },
+    },
+  );
+  setHandler(closePaymentUpdate, () => (isFinal(s) ? s.view : commands.submit({ kind: 'CLOSE' })), {
     validator: () => {
       const refusal = progress.recorded ? closeRefusal(s.status) : null;
       if (refusal) throw ApplicationFailure.nonRetryable(`payment is ${s.status}`, refusal);

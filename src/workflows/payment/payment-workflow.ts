@@ -25,8 +25,22 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<void
   const inbox = new NoticeInbox(resumed?.seenNotifyIds);
   const commands = new CommandQueue(s, opts.pollMaxMs);
   const progress: CreateProgress = resumed
-    ? { recorded: true, firstCallDone: true, inserted: false, creatorClaimed: true, failure: null }
-    : { recorded: false, firstCallDone: false, inserted: false, creatorClaimed: false, failure: null };
+    ? {
+        recorded: true,
+        firstCallDone: true,
+        inserted: false,
+        creatorClaimed: true,
+        failure: null,
+        closing: false,
+      }
+    : {
+        recorded: false,
+        firstCallDone: false,
+        inserted: false,
+        creatorClaimed: false,
+        failure: null,
+        closing: false,
+      };
   registerHandlers(s, inbox, commands, progress);
 
   if (!resumed) {
@@ -101,7 +115,9 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<void
     if (!woke) break;
     await handleArrivals();
   }
-  // Whatever arrived with the end of the window is answered before the run completes.
+  // Whatever arrived with the end of the window is answered before the run completes; nothing new that
+  // needs the channel is taken on (PAYMENT_WORKFLOW_ENDING), so the end is reached however busy it is.
+  progress.closing = true;
   for (;;) {
     if (await handleArrivals()) continue;
     if (allHandlersFinished()) return;
