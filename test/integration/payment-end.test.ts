@@ -1,5 +1,5 @@
 import { paymentWorkflowId } from '../../src/domain/ids';
-import { getPaymentQuery, PaymentStatusKey } from '../../src/workflows/contract';
+import { channelNotifySignal, getPaymentQuery, PaymentStatusKey } from '../../src/workflows/contract';
 import { eventually, inMinutes, orderNo, startTestStack, type TestStack } from './support/test-stack';
 
 const GRACE_MS = 2_500;
@@ -101,4 +101,41 @@ test('Updates still arriving when the grace window ends are answered, and the wo
   ).length;
   expect(completed).toBe(accepted);
   expect(refused + answered).toBeGreaterThan(0);
+});
+
+test('a replayed notify body (same notify id) is processed once, however often it is signalled', async () => {
+  const outTradeNo = orderNo('dedupe');
+  const r = await stack.api('POST', '/v1/payments', {
+    body: {
+      outTradeNo,
+      amount: 800,
+      currency: 'CNY',
+      subject: 'Pen',
+      orderDeadline: inMinutes(10),
+      method: { type: 'wallet', token: 'sim_never_pay' },
+    },
+  });
+  expect((await stack.api('POST', `/v1/payments/${r.body.id}/close`)).body.status).toBe('CLOSED');
+  const handle = stack.client.temporal.workflow.getHandle(paymentWorkflowId('m_demo', outTradeNo));
+  const queries = async () =>
+    ((await handle.fetchHistory()).events ?? []).filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'channelQuery',
+    ).length;
+  const before = await queries();
+  // A success for the closed attempt is checked with the channel (which reports it closed): once.
+  const notice = {
+    channel: 'sandbox',
+    channelOutTradeNo: r.body.attempts[0].channelOutTradeNo,
+    channelTradeNo: 'T-dup',
+    status: 'PAID' as const,
+    amount: 800,
+    paidAt: new Date().toISOString(),
+    notifyId: `dup-${Date.now()}`,
+  };
+  for (let i = 0; i < 3; i++) await handle.signal(channelNotifySignal, notice);
+  await eventually(async () => ((await queries()) > before ? true : undefined));
+  await new Promise((res) => setTimeout(res, 1_000));
+  expect((await queries()) - before).toBe(1);
+  const late = await stack.pool.query('SELECT 1 FROM late_payments WHERE payment_id = $1', [r.body.id]);
+  expect(late.rowCount).toBe(0);
 });
