@@ -24,20 +24,38 @@ export async function recordAndPay(s: PaymentState, progress: CreateProgress): P
       at: new Date().toISOString(),
     });
   } catch (err) {
-    const cause = err instanceof ActivityFailure ? err.cause : err;
-    progress.failure =
-      cause instanceof ApplicationFailure
-        ? cause
-        : ApplicationFailure.nonRetryable(String((cause as Error).message), 'INTERNAL');
+    progress.failure = asCreateFailure(err);
     return;
   }
   s.adopt(rec.payment);
   s.routes = rec.channels;
   progress.inserted = rec.inserted;
   progress.recorded = true;
+  try {
+    await firstCall(s, rec.payment.id === paymentId);
+  } catch (err) {
+    // A write the database refuses for good (e.g. the attempt's method): the create answers, and the
+    // workflow fails in front of operators with the payment as far as it got.
+    progress.failure = asCreateFailure(err);
+    return;
+  }
+  progress.firstCallDone = true;
+}
+
+/** What the create Update answers when the create cannot go on: a contract error where there is one. */
+function asCreateFailure(err: unknown): ApplicationFailure {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (!(cause instanceof ApplicationFailure)) {
+    return ApplicationFailure.nonRetryable(String((cause as Error).message), 'INTERNAL');
+  }
+  if (cause.type === 'DATABASE_REFUSED')
+    return ApplicationFailure.nonRetryable(cause.message, 'VALIDATION_ERROR');
+  return cause;
+}
+
+async function firstCall(s: PaymentState, ours: boolean): Promise<void> {
   // A row this run did not create (found after the namespace's retention freed the workflow id): answer
   // from it, never pay for it again.
-  const ours = rec.payment.id === paymentId;
   const first = s.view.attempts[0];
   if (ours && s.status === 'CREATED') {
     if (s.view.amount === 0) {
@@ -60,5 +78,4 @@ export async function recordAndPay(s: PaymentState, progress: CreateProgress): P
   }
   // An automatic retry belongs to the first call: the create answer shows where the payment really stands.
   await retryAutomatically(s);
-  progress.firstCallDone = true;
 }
