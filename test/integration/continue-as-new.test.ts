@@ -1,6 +1,14 @@
+import { PaymentClient } from '../../src/client/payment-client';
 import { paymentWorkflowId } from '../../src/domain/ids';
-import { getPaymentQuery } from '../../src/workflows/contract';
-import { eventually, inSeconds, orderNo, startTestStack, type TestStack } from './support/test-stack';
+import { channelNotifySignal, getPaymentQuery } from '../../src/workflows/contract';
+import {
+  eventually,
+  inMinutes,
+  inSeconds,
+  orderNo,
+  startTestStack,
+  type TestStack,
+} from './support/test-stack';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -113,3 +121,53 @@ test('over a thousand polls continue as new with the whole state: more than one 
   );
   expect(history.rows.map((r) => r.to_status)).toEqual(['CREATED', 'PROCESSING', 'CLOSED']);
 }, 180_000);
+
+test("continue-as-new in the grace window keeps the window's end and the final status", async () => {
+  const graceMs = 8_000;
+  const client = new PaymentClient(stack.client.temporal, {
+    taskQueue: stack.taskQueue,
+    workflowOptions: { graceMs, maxHistoryEvents: 80 },
+  });
+  const outTradeNo = orderNo('can-grace');
+  const { payment } = await client.create('m_demo', {
+    outTradeNo,
+    amount: 300,
+    currency: 'CNY',
+    subject: 'Grace',
+    orderDeadline: inMinutes(10),
+    method: { type: 'bank_card', token: 'sim_success' },
+  });
+  const paid = await eventually(async () => {
+    const g = await stack.api('GET', `/v1/payments/${payment.id}`);
+    return g.body.status === 'SUCCEEDED' ? g.body : undefined;
+  });
+  const succeededAt = Date.now();
+  const workflowId = paymentWorkflowId('m_demo', outTradeNo);
+  const handle = stack.client.temporal.workflow.getHandle(workflowId);
+  // Stale notifies (each its own notify id) change nothing but grow the history past the cap.
+  for (let i = 0; i < 40; i++) {
+    await handle.signal(channelNotifySignal, {
+      channel: 'sandbox',
+      channelOutTradeNo: paid.attempts[0].channelOutTradeNo,
+      channelTradeNo: paid.attempts[0].channelTradeNo,
+      status: 'WAIT_BUYER_PAY',
+      amount: 300,
+      paidAt: null,
+      notifyId: `stale-${i}-${Date.now()}`,
+    });
+  }
+  await eventually(
+    async () => ((await handle.describe()).status.name === 'COMPLETED' ? true : undefined),
+    graceMs + 15_000,
+    250,
+  );
+  const runs = await runsOf(workflowId);
+  expect(runs.length).toBeGreaterThan(1);
+  // The last run carried the first run's window end (set when the payment succeeded), not a fresh one.
+  const started = (await handle.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
+  const input = JSON.parse(Buffer.from(started!.input!.payloads![0]!.data!).toString('utf8'));
+  expect(input.resume.phase.kind).toBe('GRACE');
+  expect(input.resume.phase.graceEnd).toBeLessThanOrEqual(succeededAt + graceMs);
+  expect(input.resume.run).toBeGreaterThanOrEqual(1);
+  expect(await handle.query(getPaymentQuery)).toMatchObject({ id: payment.id, status: 'SUCCEEDED' });
+});
