@@ -213,3 +213,24 @@ test('a second success for a superseded attempt of a paid payment is a duplicate
   expect(await lateRows(p.id)).toEqual([{ attempt_no: 1, reason: 'DUPLICATE_PAYMENT', amount: 900 }]);
   await refundedAtChannel(p.id, 1, superseded, 900);
 });
+
+test('an operator query for a payment the record does not have answers NOT_FOUND, and the run ends', async () => {
+  const paymentId = `pay_${'0'.repeat(31)}1`;
+  const err = await stack.client.temporal.workflow
+    .executeUpdateWithStart(lateOperatorQueryUpdate, {
+      args: [],
+      startWorkflowOperation: new WithStartWorkflowOperation(LATE_MONEY_WORKFLOW_TYPE, {
+        workflowId: lateMoneyWorkflowId(paymentId),
+        taskQueue: stack.taskQueue,
+        args: [{ paymentId }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      }),
+    })
+    .catch((e: unknown) => e);
+  expect((err as { cause?: { type?: string } }).cause?.type).toBe('NOT_FOUND');
+  await eventually(async () => {
+    const d = await stack.client.temporal.workflow.getHandle(lateMoneyWorkflowId(paymentId)).describe();
+    return d.status.name === 'RUNNING' ? undefined : true;
+  });
+});

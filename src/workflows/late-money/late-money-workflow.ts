@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import { isFinalAttempt } from '../../domain/attempt-state-machine';
 import { parseChannelOutTradeNo } from '../../domain/ids';
 import type { AttemptView, PaymentView } from '../../domain/payment';
@@ -16,6 +16,7 @@ import { recordLateSuccess, type LateMoneyBook } from '../payment/late-money';
 interface QueryRequest {
   done: boolean;
   result?: PaymentView;
+  error?: ApplicationFailure;
 }
 
 /**
@@ -33,10 +34,22 @@ export async function lateMoneyWorkflow({ paymentId }: LateMoneyWorkflowInput): 
     const q: QueryRequest = { done: false };
     queries.push(q);
     await condition(() => q.done);
+    if (q.error) throw q.error;
     return q.result!;
   });
 
-  const rec = await db.loadPaymentRecord({ paymentId });
+  let rec;
+  try {
+    rec = await db.loadPaymentRecord({ paymentId });
+  } catch (err) {
+    // No such payment on the record: every Update is answered NOT_FOUND, and the run ends.
+    const notFound = ApplicationFailure.nonRetryable(`payment ${paymentId} not found`, 'NOT_FOUND');
+    for (;;) {
+      for (let q = queries.shift(); q; q = queries.shift()) Object.assign(q, { error: notFound, done: true });
+      if (allHandlersFinished()) throw err;
+      await condition(() => queries.length > 0 || allHandlersFinished());
+    }
+  }
   const book: LateMoneyBook & { view: PaymentView } = {
     view: rec.payment,
     lateRecorded: new Set(rec.lateAttempts),
