@@ -1,4 +1,6 @@
+import { PaymentClient } from '../../src/client/payment-client';
 import { DEFAULT_DEMO_KEYS } from '../../src/db/seed';
+import { paymentWorkflowId } from '../../src/domain/ids';
 import {
   eventually,
   inMinutes,
@@ -129,3 +131,44 @@ test('at the deadline with the channel down, Updates are still answered and the 
   }, 30_000);
   expect(closed.closeReason).toBe('EXPIRED');
 });
+
+test('a pending close is carried over continue-as-new and confirmed by a later run', async () => {
+  const client = new PaymentClient(stack.client.temporal, {
+    taskQueue: stack.taskQueue,
+    workflowOptions: { pollInitialMs: 300, pollMaxMs: 500, maxHistoryEvents: 60 },
+  });
+  const outTradeNo = orderNo('intent-can');
+  const { payment } = await client.create('m_demo', {
+    outTradeNo,
+    amount: 450,
+    currency: 'CNY',
+    subject: 'Kept',
+    orderDeadline: inMinutes(10),
+    method: { type: 'wallet', token: 'sim_never_pay' },
+  });
+  const handle = stack.client.temporal.workflow.getHandle(paymentWorkflowId('m_demo', outTradeNo));
+  const firstRun = (await handle.describe()).runId;
+  await stack.sandboxDown();
+  try {
+    await expect(client.close('m_demo', outTradeNo)).rejects.toMatchObject({
+      code: 'PAYMENT_STATUS_UNKNOWN',
+    });
+    // The close is retried while the channel is down until the run's history reaches its cap.
+    await eventually(
+      async () => ((await handle.describe()).runId !== firstRun ? true : undefined),
+      60_000,
+      500,
+    );
+    const started = (await handle.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
+    const input = JSON.parse(Buffer.from(started!.input!.payloads![0]!.data!).toString('utf8'));
+    expect(input.resume.intent).toMatchObject({ closeReason: 'MERCHANT_CLOSED' });
+    expect(input.resume.view.status).toBe('UNKNOWN');
+  } finally {
+    await stack.sandboxUp();
+  }
+  const closed = await eventually(async () => {
+    const g = await stack.api('GET', `/v1/payments/${payment.id}`);
+    return g.body.status === 'CLOSED' ? g.body : undefined;
+  }, 30_000);
+  expect(closed.closeReason).toBe('MERCHANT_CLOSED');
+}, 150_000);
