@@ -3,7 +3,13 @@ import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PaymentClient } from '../../src/client/payment-client';
-import { paymentWorkflowId } from '../../src/domain/ids';
+import { PaymentRepository } from '../../src/db/payment-repository';
+import { channelOutTradeNo, paymentWorkflowId } from '../../src/domain/ids';
+import {
+  channelNotifySignal,
+  LATE_MONEY_WORKFLOW_TYPE,
+  lateMoneyWorkflowId,
+} from '../../src/workflows/contract';
 import {
   eventually,
   inMinutes,
@@ -92,6 +98,27 @@ test('every path of the workflow run now replays deterministically', async () =>
   const firstRunId = (
     await stack.client.temporal.workflow.getHandle(ids['continued-as-new-last-run']).describe()
   ).runId;
+  // The late-money workflow, for a payment on the record whose workflow is gone: a success reported for
+  // its reversed attempt (not late money: no channel call, no refund).
+  const lateId = await closedReversedPayment();
+  await stack.client.temporal.workflow.signalWithStart(LATE_MONEY_WORKFLOW_TYPE, {
+    workflowId: lateMoneyWorkflowId(lateId),
+    taskQueue: stack.taskQueue,
+    args: [{ paymentId: lateId }],
+    signal: channelNotifySignal,
+    signalArgs: [
+      {
+        channel: 'sandbox',
+        channelOutTradeNo: channelOutTradeNo(lateId, 1),
+        channelTradeNo: 'T-replay',
+        status: 'PAID',
+        amount: 500,
+        paidAt: null,
+        notifyId: `replay-${lateId}`,
+      },
+    ],
+  });
+  ids['late-money'] = lateMoneyWorkflowId(lateId);
   // Wait until every workflow has finished (final status plus its short grace window).
   for (const id of Object.values(ids)) {
     await eventually(
@@ -128,3 +155,46 @@ test('every path of the workflow run now replays deterministically', async () =>
       );
   }
 });
+
+async function closedReversedPayment(): Promise<string> {
+  const payments = new PaymentRepository(stack.pool);
+  const outTradeNo = orderNo('rp-late');
+  const id = `pay_${Date.now().toString(16).padStart(32, 'b')}`;
+  const at = () => new Date().toISOString();
+  await payments.insertPayment({
+    merchantId: 'm_demo',
+    outTradeNo,
+    amount: 500,
+    currency: 'CNY',
+    subject: 'late-money',
+    orderDeadline: inMinutes(5),
+    transactionType: 'PURCHASE',
+    source: 'ONLINE',
+    metadata: {},
+    id,
+    workflowId: paymentWorkflowId('m_demo', outTradeNo),
+    status: 'CREATED',
+    expiresAt: inMinutes(5),
+    at: at(),
+  });
+  await payments.applyStatusChange({
+    paymentId: id,
+    at: at(),
+    reason: 'attempt started',
+    payment: { from: 'CREATED', to: 'PROCESSING' },
+    newAttempt: {
+      attemptNo: 1,
+      channel: 'sandbox',
+      channelOutTradeNo: channelOutTradeNo(id, 1),
+      method: null,
+    },
+  });
+  await payments.applyStatusChange({
+    paymentId: id,
+    at: at(),
+    reason: 'reversed',
+    payment: { from: 'PROCESSING', to: 'CLOSED', closeReason: 'MERCHANT_CLOSED', closedAt: at() },
+    attempt: { attemptNo: 1, from: 'PROCESSING', to: 'REVERSED' },
+  });
+  return id;
+}
