@@ -19,9 +19,12 @@ export class NoticeInbox {
   }
 
   push(n: ChannelNotice): void {
-    if (this.seen.includes(n.notifyId)) return;
-    this.seen.push(n.notifyId);
-    if (this.seen.length > SEEN_LIMIT) this.seen.shift();
+    // A notice without a notify id cannot be told apart from another: processed (processing is idempotent).
+    if (n.notifyId) {
+      if (this.seen.includes(n.notifyId)) return;
+      this.seen.push(n.notifyId);
+      if (this.seen.length > SEEN_LIMIT) this.seen.shift();
+    }
     this.queue.push(n);
   }
 

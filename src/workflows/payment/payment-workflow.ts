@@ -92,8 +92,9 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<void
     // No timer for no wait (polling compressed to nothing in tests): a timer costs events and latency.
     const woke = wait > 0 ? await condition(arrived, wait) : arrived();
     if (woke) {
+      const ranCommand = commands.pending;
       await handleArrivals();
-      if (!s.intent) phase.polls = 0;
+      if (ranCommand) phase.polls = 0; // a command may have started a new attempt: poll it from the start
       await retryAutomatically(s);
     } else if (s.intent) {
       await retryCloseIntent(s, opts.pollMaxMs);
