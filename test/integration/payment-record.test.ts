@@ -97,12 +97,13 @@ test('a status change re-run after the row moved on (a crash lost the task that 
   const outTradeNo = orderNo('rerun');
   const id = newPaymentId();
   const at = () => new Date().toISOString();
+  const deadline = inMinutes(10);
   await payments.insertPayment({
-    ...request(outTradeNo),
+    ...request(outTradeNo, { orderDeadline: deadline }),
     id,
     workflowId: paymentWorkflowId('m_demo', outTradeNo),
     status: 'CREATED',
-    expiresAt: inMinutes(10),
+    expiresAt: deadline,
     at: at(),
   });
   const started = {

@@ -161,20 +161,21 @@ async function closedReversedPayment(): Promise<string> {
   const outTradeNo = orderNo('rp-late');
   const id = `pay_${Date.now().toString(16).padStart(32, 'b')}`;
   const at = () => new Date().toISOString();
+  const deadline = inMinutes(5);
   await payments.insertPayment({
     merchantId: 'm_demo',
     outTradeNo,
     amount: 500,
     currency: 'CNY',
     subject: 'late-money',
-    orderDeadline: inMinutes(5),
+    orderDeadline: deadline,
     transactionType: 'PURCHASE',
     source: 'ONLINE',
     metadata: {},
     id,
     workflowId: paymentWorkflowId('m_demo', outTradeNo),
     status: 'CREATED',
-    expiresAt: inMinutes(5),
+    expiresAt: deadline,
     at: at(),
   });
   await payments.applyStatusChange({
