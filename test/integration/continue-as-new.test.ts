@@ -1,6 +1,12 @@
 import { PaymentClient } from '../../src/client/payment-client';
 import { paymentWorkflowId } from '../../src/domain/ids';
-import { channelNotifySignal, getPaymentQuery } from '../../src/workflows/contract';
+import {
+  channelNotifySignal,
+  getPaymentQuery,
+  MerchantIdKey,
+  OutTradeNoKey,
+  PaymentStatusKey,
+} from '../../src/workflows/contract';
 import {
   eventually,
   inMinutes,
@@ -170,4 +176,11 @@ test("continue-as-new in the grace window keeps the window's end and the final s
   expect(input.resume.phase.graceEnd).toBeLessThanOrEqual(succeededAt + graceMs);
   expect(input.resume.run).toBeGreaterThanOrEqual(1);
   expect(await handle.query(getPaymentQuery)).toMatchObject({ id: payment.id, status: 'SUCCEEDED' });
+  // The later runs are still found by their search attributes.
+  const sa = (await handle.describe()).typedSearchAttributes;
+  expect([sa.get(PaymentStatusKey), sa.get(MerchantIdKey), sa.get(OutTradeNoKey)]).toEqual([
+    'SUCCEEDED',
+    'm_demo',
+    outTradeNo,
+  ]);
 });
