@@ -4,7 +4,10 @@ import type { CreatePaymentInput, PaymentView } from '../domain/payment';
 import type { PaymentStatus } from '../domain/payment-status';
 import type { LatePayment, LatePaymentRepository } from '../db/late-payment-repository';
 import type { MerchantRepository } from '../db/merchant-repository';
-import { StaleStatusError, type PaymentRepository, type StatusChange } from '../db/payment-repository';
+import type { PaymentRepository } from '../db/payment-repository';
+import { StaleStatusError, type StatusChange } from '../domain/status-change';
+import { sameCreateRequest } from '../domain/create-request';
+import { refuseForGood } from './database-refusals';
 import {
   isoOrNull,
   type CancelOutcome,
@@ -35,6 +38,12 @@ export interface RecordPaymentResult {
   channels: string[];
 }
 
+export interface PaymentRecord {
+  payment: PaymentView;
+  /** Attempt numbers with a late_payments row (recorded, refund under way or done). */
+  lateAttempts: number[];
+}
+
 /** Activities of the payment workflow. Every one is safe to run twice: writes are insert-or-nothing or CAS. */
 export function createPaymentActivities({
   payments,
@@ -49,15 +58,34 @@ export function createPaymentActivities({
         throw ApplicationFailure.nonRetryable(`merchant ${input.create.merchantId} not found`, 'NOT_FOUND');
       }
       const status: PaymentStatus = 'CREATED';
-      const { payment, inserted } = await payments.insertPayment({
-        ...input.create,
-        id: input.paymentId,
-        workflowId: input.workflowId,
-        status,
-        expiresAt: input.create.orderDeadline,
-        at: input.at,
-      });
+      const { payment, inserted } = await payments
+        .insertPayment({
+          ...input.create,
+          id: input.paymentId,
+          workflowId: input.workflowId,
+          status,
+          expiresAt: input.create.orderDeadline,
+          at: input.at,
+        })
+        // A value the database refuses is the request's fault: the create answers 400.
+        .catch((err: unknown) => refuseForGood(err, 'VALIDATION_ERROR'));
+      // A row that was already there (a replay whose workflow is gone) must be the same order.
+      if (!inserted && !sameCreateRequest(input.create, payment)) {
+        throw ApplicationFailure.nonRetryable(
+          'this outTradeNo was already used with a different amount, currency or orderDeadline',
+          'IDEMPOTENCY_MISMATCH',
+        );
+      }
       return { payment, inserted, channels: merchant.channels };
+    },
+
+    /** The payment as recorded and the attempts already recorded as late money (the late-money workflow). */
+    async loadPaymentRecord(input: { paymentId: string }): Promise<PaymentRecord> {
+      const payment = await payments.findById(input.paymentId);
+      if (!payment)
+        throw ApplicationFailure.nonRetryable(`payment ${input.paymentId} not found`, 'NOT_FOUND');
+      const late = await latePayments.forPayment(input.paymentId);
+      return { payment, lateAttempts: late.map((l) => l.attemptNo) };
     },
 
     async applyStatusChange(change: StatusChange): Promise<PaymentView> {

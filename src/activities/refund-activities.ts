@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChannelRegistry } from '../channels/channel-registry';
 import { DomainError } from '../domain/domain-errors';
 import { autoRefundWorkflowId, refundIdFromUuid } from '../domain/refund';
-import { StaleStatusError } from '../db/payment-repository';
+import { StaleStatusError } from '../domain/status-change';
 import type {
   NewAutomaticRefund,
   RefundCompletion,
@@ -71,6 +71,11 @@ export function createRefundActivities({ refunds, channels }: RefundActivityPort
         if (err instanceof DomainError) throw ApplicationFailure.nonRetryable(err.message, err.code);
         throw err;
       }
+    },
+
+    /** The payment's refundedAmount now, for the signal that keeps its workflow's view current. */
+    async paymentRefundedAmount(input: { paymentId: string }): Promise<number> {
+      return refunds.refundedAmount(input.paymentId);
     },
 
     /** Records the automatic refund of late or duplicate money (idempotent per payment and attempt). */

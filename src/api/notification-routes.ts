@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { NotificationRepository } from '../db/notification-repository';
-import { NOTIFICATION_TYPES } from '../db/outbox';
+import { NOTIFICATION_TYPES } from '../domain/merchant-notification';
 import { DomainError } from '../domain/domain-errors';
 import { merchantOf } from './auth';
 import { requireRole, roleHook } from './ops-auth';

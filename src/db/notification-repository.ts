@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { appendAudit, type AuditActor } from './audit-log';
-import type { NotificationPayload, NotificationType } from './outbox';
+import type { NotificationPayload, NotificationType } from '../domain/merchant-notification';
 import { withTransaction } from './transaction';
 
 export type NotificationStatus = 'PENDING' | 'DELIVERED' | 'DEAD';

@@ -1,24 +1,18 @@
 import { Context } from '@temporalio/activity';
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
+import {
+  NOTIFICATION_TYPES,
+  type NotificationPayload,
+  type NotificationType,
+} from '../domain/merchant-notification';
 
-/** The kinds of merchant notification (contract section 5). */
-export const NOTIFICATION_TYPES = [
-  'payment.succeeded',
-  'payment.failed',
-  'payment.closed',
-  'refund.succeeded',
-  'refund.failed',
-] as const;
-export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
-
-/** The event a merchant receives, exactly: the JSON body POSTed to its notifyUrl. */
-export interface NotificationPayload {
-  id: string;
-  type: NotificationType;
-  createdAt: string;
-  data: unknown;
-}
+// Domain vocabulary, re-exported for callers that still import it from here (import from src/domain).
+export {
+  NOTIFICATION_TYPES,
+  type NotificationPayload,
+  type NotificationType,
+} from '../domain/merchant-notification';
 
 export interface OutboxEventInput {
   merchantId: string;

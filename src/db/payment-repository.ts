@@ -1,7 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
-import type { CreatePaymentInput, NextActionView, PaymentView } from '../domain/payment';
-import type { AttemptStatus, CloseReason, PaymentStatus } from '../domain/payment-status';
-import { insertOutboxEvent, type NotificationType } from './outbox';
+import type { CreatePaymentInput, PaymentView } from '../domain/payment';
+import type { PaymentStatus } from '../domain/payment-status';
+import type { StatusChange } from '../domain/status-change';
+import { writeStatusChange } from './payment-status-writes';
 import { toPaymentView, type AttemptRow, type PaymentRow } from './payment-rows';
 import { withTransaction } from './transaction';
 
@@ -13,50 +14,8 @@ export interface NewPayment extends CreatePaymentInput {
   at: string;
 }
 
-/** A status change of a payment and/or one of its attempts, written with compare-and-set. */
-export interface StatusChange {
-  paymentId: string;
-  at: string;
-  reason: string;
-  payment?: {
-    from: PaymentStatus;
-    to: PaymentStatus;
-    closeReason?: CloseReason;
-    paidAt?: string;
-    closedAt?: string;
-  };
-  /** A new attempt row to insert (status PROCESSING) in the same transaction. */
-  newAttempt?: { attemptNo: number; channel: string; channelOutTradeNo: string; method: unknown };
-  attempt?: {
-    attemptNo: number;
-    from: AttemptStatus;
-    to: AttemptStatus;
-    code?: string | null;
-    message?: string | null;
-    channelTradeNo?: string | null;
-  };
-  /** The cashier's next step, shown on the payment while its attempt is open. */
-  nextAction?: NextActionView | null;
-}
-
-/** The expected status was not there: someone else moved the row, which the one-writer design forbids. */
-export class StaleStatusError extends Error {
-  constructor(
-    readonly entity: string,
-    readonly expected: string,
-    readonly actual: string | null,
-  ) {
-    super(`${entity}: expected status ${expected}, found ${actual ?? 'nothing'}`);
-    this.name = 'StaleStatusError';
-  }
-}
-
-/** The merchant notification a payment's final status causes. */
-const FINAL_EVENT_TYPES: Partial<Record<PaymentStatus, NotificationType>> = {
-  SUCCEEDED: 'payment.succeeded',
-  FAILED: 'payment.failed',
-  CLOSED: 'payment.closed',
-};
+// Domain vocabulary, re-exported for callers that still import it from here (import from src/domain).
+export { StaleStatusError, type StatusChange } from '../domain/status-change';
 
 export class PaymentRepository {
   constructor(private readonly pool: Pool) {}
@@ -91,8 +50,7 @@ export class PaymentRepository {
           p.at,
         ],
       );
-      const inserted = res.rowCount === 1;
-      if (inserted) {
+      if (res.rowCount === 1) {
         await c.query(
           'INSERT INTO payment_status_history (payment_id, from_status, to_status, reason, at) VALUES ($1, NULL, $2, $3, $4)',
           [p.id, p.status, 'created', p.at],
@@ -103,111 +61,19 @@ export class PaymentRepository {
         p.outTradeNo,
       ]);
       if (!payment) throw new Error(`payment ${p.merchantId}/${p.outTradeNo} vanished after insert`);
-      return { payment, inserted };
+      // Our own id: inserted by this workflow run, perhaps in a try whose task a crash lost.
+      return { payment, inserted: payment.id === p.id };
     });
   }
 
-  /** Applies a status change with compare-and-set; re-applying one that is already in place is a no-op. */
+  /** Applies a status change with compare-and-set (payment-status-writes.ts); re-applying one is a no-op. */
   async applyStatusChange(ch: StatusChange): Promise<PaymentView> {
     return withTransaction(this.pool, async (c) => {
-      if (ch.newAttempt) {
-        const a = ch.newAttempt;
-        const ins = await c.query(
-          `INSERT INTO payment_attempts (payment_id, attempt_no, channel, channel_out_trade_no, status, method, created_at, updated_at)
-           VALUES ($1,$2,$3,$4,'PROCESSING',$5,$6,$6) ON CONFLICT DO NOTHING`,
-          [
-            ch.paymentId,
-            a.attemptNo,
-            a.channel,
-            a.channelOutTradeNo,
-            a.method ? JSON.stringify(a.method) : null,
-            ch.at,
-          ],
-        );
-        if (ins.rowCount === 1) await this.history(c, ch, a.attemptNo, null, 'PROCESSING');
-      }
-      if (ch.attempt) await this.casAttempt(c, ch);
-      if (ch.payment) await this.casPayment(c, ch);
-      if (ch.nextAction !== undefined) {
-        await c.query('UPDATE payments SET next_action = $2, updated_at = $3 WHERE id = $1', [
-          ch.paymentId,
-          ch.nextAction ? JSON.stringify(ch.nextAction) : null,
-          ch.at,
-        ]);
-      }
+      await writeStatusChange(c, ch, (id) => this.loadBy(c, 'id = $1', [id]));
       const view = await this.loadBy(c, 'id = $1', [ch.paymentId]);
       if (!view) throw new Error(`payment ${ch.paymentId} not found`);
       return view;
     });
-  }
-
-  private async casPayment(c: PoolClient, ch: StatusChange): Promise<void> {
-    const p = ch.payment!;
-    const res = await c.query(
-      `UPDATE payments SET status = $3, updated_at = $4,
-         close_reason = COALESCE($5, close_reason), paid_at = COALESCE($6, paid_at), closed_at = COALESCE($7, closed_at),
-         next_action = CASE WHEN $3 IN ('SUCCEEDED','FAILED','CLOSED') THEN NULL ELSE next_action END
-       WHERE id = $1 AND status = $2`,
-      [ch.paymentId, p.from, p.to, ch.at, p.closeReason ?? null, p.paidAt ?? null, p.closedAt ?? null],
-    );
-    if (res.rowCount === 1) {
-      await this.history(c, ch, null, p.from, p.to);
-      const type = FINAL_EVENT_TYPES[p.to];
-      if (type) {
-        // Outbox: the merchant's event commits with the status change that causes it, or not at all.
-        const view = await this.loadBy(c, 'id = $1', [ch.paymentId]);
-        if (!view) throw new Error(`payment ${ch.paymentId} not found`);
-        await insertOutboxEvent(c, { merchantId: view.merchantId, paymentId: view.id, type, data: view });
-      }
-      return;
-    }
-    const cur = await c.query<{ status: string }>('SELECT status FROM payments WHERE id = $1', [
-      ch.paymentId,
-    ]);
-    const actual = cur.rows[0]?.status ?? null;
-    if (actual !== p.to) throw new StaleStatusError(`payment ${ch.paymentId}`, p.from, actual);
-  }
-
-  private async casAttempt(c: PoolClient, ch: StatusChange): Promise<void> {
-    const a = ch.attempt!;
-    const res = await c.query(
-      `UPDATE payment_attempts SET status = $4, updated_at = $5, code = COALESCE($6, code),
-         message = COALESCE($7, message), channel_trade_no = COALESCE($8, channel_trade_no)
-       WHERE payment_id = $1 AND attempt_no = $2 AND status = $3`,
-      [
-        ch.paymentId,
-        a.attemptNo,
-        a.from,
-        a.to,
-        ch.at,
-        a.code ?? null,
-        a.message ?? null,
-        a.channelTradeNo ?? null,
-      ],
-    );
-    if (res.rowCount === 1) {
-      if (a.from !== a.to) await this.history(c, ch, a.attemptNo, a.from, a.to);
-      return;
-    }
-    const cur = await c.query<{ status: string }>(
-      'SELECT status FROM payment_attempts WHERE payment_id = $1 AND attempt_no = $2',
-      [ch.paymentId, a.attemptNo],
-    );
-    const actual = cur.rows[0]?.status ?? null;
-    if (actual !== a.to) throw new StaleStatusError(`attempt ${ch.paymentId}#${a.attemptNo}`, a.from, actual);
-  }
-
-  private async history(
-    c: PoolClient,
-    ch: StatusChange,
-    attemptNo: number | null,
-    from: string | null,
-    to: string,
-  ): Promise<void> {
-    await c.query(
-      'INSERT INTO payment_status_history (payment_id, attempt_no, from_status, to_status, reason, at) VALUES ($1,$2,$3,$4,$5,$6)',
-      [ch.paymentId, attemptNo, from, to, ch.reason, ch.at],
-    );
   }
 
   async findById(id: string, merchantId?: string): Promise<PaymentView | null> {

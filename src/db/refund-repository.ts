@@ -14,7 +14,7 @@ import {
   type RefundView,
 } from '../domain/refund';
 import { insertOutboxEvent } from './outbox';
-import { StaleStatusError } from './payment-repository';
+import { StaleStatusError } from '../domain/status-change';
 import { withTransaction } from './transaction';
 
 export type { RefundView };
@@ -366,6 +366,15 @@ export class RefundRepository {
     );
     const row = res.rows[0];
     return row ? availableToRefund({ amount: row.amount, refundReserved: row.refund_reserved }) : 0;
+  }
+
+  /** What merchant refunds have returned of the payment so far (its refundedAmount). */
+  async refundedAmount(paymentId: string): Promise<number> {
+    const res = await this.pool.query<{ refunded_amount: number }>(
+      'SELECT refunded_amount FROM payments WHERE id = $1',
+      [paymentId],
+    );
+    return res.rows[0]?.refunded_amount ?? 0;
   }
 
   async findById(id: string, merchantId?: string): Promise<RefundRecord | null> {

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type State as WorkerState } from '@temporalio/worker';
+import { NativeConnection, Worker, type State as WorkerState, type WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
+import { withDatabaseRefusals } from '../activities/database-refusals';
 import { createNotificationActivities } from '../activities/notification-activities';
 import { createPaymentActivities } from '../activities/payment-activities';
 import { createRefundActivities } from '../activities/refund-activities';
@@ -32,6 +33,8 @@ export interface WorkerDeps {
   notifications?: Partial<NotificationSettings>;
   /** The refund sweeper's timings (see refund-sweeper.ts); interval default env REFUND_SWEEP_MS or 5000. */
   refundSweep?: { intervalMs?: number; minAgeMs?: number };
+  /** Extra worker interceptors (tests use an activity interceptor to crash the worker at a chosen step). */
+  interceptors?: WorkerOptions['interceptors'];
 }
 
 export interface NotificationSettings {
@@ -79,7 +82,8 @@ export async function createPaymentWorker(deps: WorkerDeps): Promise<{
   const connection = await NativeConnection.connect({ address: deps.temporalAddress });
   const merchants = new MerchantRepository(deps.pool);
   const notifications = new NotificationRepository(deps.pool);
-  const activities = {
+  // Every database failure that no retry can heal fails its activity for good (database-refusals.ts).
+  const activities = withDatabaseRefusals({
     ...createPaymentActivities({
       payments: new PaymentRepository(deps.pool),
       merchants,
@@ -93,12 +97,13 @@ export async function createPaymentWorker(deps: WorkerDeps): Promise<{
       production: settings.production,
       timeoutMs: settings.timeoutMs,
     }),
-  };
+  });
   const worker = await Worker.create({
     connection,
     namespace,
     taskQueue,
     activities,
+    ...(deps.interceptors ? { interceptors: deps.interceptors } : {}),
     ...(deps.workflowBundlePath
       ? { workflowBundle: { codePath: deps.workflowBundlePath } }
       : { workflowsPath: require.resolve('../workflows/index') }),

@@ -5,6 +5,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CreatePaymentInput, PaymentMethod, PaymentView } from '../domain/payment';
+import type { PaymentResume } from './payment/resume';
 
 export const PAYMENT_TASK_QUEUE = 'payments';
 
@@ -20,17 +21,25 @@ export const NotificationStatusKey = defineSearchAttributeKey(
   SearchAttributeType.KEYWORD,
 );
 
-/** Timings a deployment (or a test) may tune; defaults in payment-workflow-options.ts. */
+/** Timings a deployment (or a test) may tune; defaults in payment/options.ts. */
 export interface PaymentWorkflowOptions {
   /** How long the workflow stays open after a final status to catch late notifies (≥ channel notify schedule). */
   graceMs?: number;
   pollInitialMs?: number;
+  /** Also the cap of the wait between tries of a close the channel has not confirmed. */
   pollMaxMs?: number;
+  /**
+   * Continue-as-new once a run's history has this many events (or when the server suggests it, whichever
+   * comes first), so the history stays bounded however long the payment waits.
+   */
+  maxHistoryEvents?: number;
 }
 
 export interface PaymentWorkflowInput {
   request: CreatePaymentInput;
   options?: PaymentWorkflowOptions;
+  /** Set only by the workflow itself when it continues as new: the whole state of the previous run. */
+  resume?: PaymentResume;
 }
 
 export interface CreatePaymentResult {
@@ -62,6 +71,12 @@ export const closePaymentUpdate = defineUpdate<PaymentView, []>('closePayment');
 export const operatorQueryUpdate = defineUpdate<PaymentView, []>('operatorQuery');
 export const operatorCancelUpdate = defineUpdate<PaymentView, []>('operatorCancel');
 export const channelNotifySignal = defineSignal<[ChannelNotice]>('channelNotify');
+/**
+ * The failure type an Update that needs the channel (operator query) is refused with once the payment
+ * workflow's grace window has ended and it is completing: treat it as a finished workflow (ask the
+ * late-money workflow, answer from the record).
+ */
+export const PAYMENT_WORKFLOW_ENDING = 'PAYMENT_WORKFLOW_ENDING';
 export const getPaymentQuery = defineQuery<PaymentView | null>('getPayment');
 
 /**

@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   continueAsNew,
+  getExternalWorkflowHandle,
   log,
   proxyActivities,
   proxyLocalActivities,
@@ -16,7 +17,8 @@ import type {
 } from '../activities/refund-activities';
 import type { RefundRecord } from '../db/refund-repository';
 import { refundRetryDelayMs, type RefundView } from '../domain/refund';
-import { ChannelKey, MerchantIdKey, OutTradeNoKey, RefundStatusKey } from './contract';
+import { paymentWorkflowId } from '../domain/ids';
+import { ChannelKey, MerchantIdKey, OutTradeNoKey, RefundStatusKey, refundSettledSignal } from './contract';
 import {
   DEFAULT_REFUND_OPTIONS,
   getRefundQuery,
@@ -104,19 +106,20 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     reason: string,
     code?: string,
     message?: string,
-  ): Promise<RefundView> =>
-    finish(
-      adopt(
-        await db.completeRefund({
-          refundId: rec.view.id,
-          to,
-          reason,
-          code: code ?? null,
-          message: message ?? null,
-          at: new Date().toISOString(),
-        }),
-      ),
+  ): Promise<RefundView> => {
+    const done = adopt(
+      await db.completeRefund({
+        refundId: rec.view.id,
+        to,
+        reason,
+        code: code ?? null,
+        message: message ?? null,
+        at: new Date().toISOString(),
+      }),
     );
+    if (to === 'SUCCEEDED' && done.kind === 'MERCHANT') await tellPayment(done);
+    return finish(done);
+  };
 
   if (rec.view.status !== 'PROCESSING') return finish(rec);
 
@@ -186,6 +189,23 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
         },
       });
     }
+  }
+}
+
+/**
+ * A merchant refund settled: the payment's workflow, while it still runs, shows the new refundedAmount
+ * (its getPayment query and replayed creates answer from its view). A finished one is not told: the
+ * record answers for it.
+ */
+async function tellPayment(r: RefundRecord): Promise<void> {
+  const refundedAmount = await db.paymentRefundedAmount({ paymentId: r.view.paymentId });
+  try {
+    await getExternalWorkflowHandle(paymentWorkflowId(r.merchantId, r.paymentOutTradeNo)).signal(
+      refundSettledSignal,
+      { refundedAmount },
+    );
+  } catch (err) {
+    log.info('payment workflow not running; refundedAmount is on the record', { error: String(err) });
   }
 }
 

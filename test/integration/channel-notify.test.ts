@@ -144,25 +144,50 @@ test('a genuine notify succeeds the payment; its duplicate answers success and c
   expect(Number(history.rows[0].count)).toBe(1);
 });
 
-test('a success that arrives after the payment closed is recorded as a late payment to refund, never kept silently', async () => {
+test('a PAID notify for a trade the channel reports closed is stale: asked, not kept as late money', async () => {
   const p = await pendingPayment();
   const outTradeNo = p.attempts[0]!.channelOutTradeNo;
   const closed = await stack.api('POST', `/v1/payments/${p.id}/close`);
   expect(closed.body.status).toBe('CLOSED');
   const keys = loadOrCreateSandboxKeys(stack.dataDir, 'sandbox');
-  expect(
-    await postNotify(sign(paidFields(outTradeNo, `late-${Date.now()}`), keys.channelPrivateKeyPem)),
-  ).toEqual({
-    status: 200,
-    text: 'success',
+  const notice = sign(paidFields(outTradeNo, `stale-${Date.now()}`), keys.channelPrivateKeyPem);
+  expect(await postNotify(notice)).toEqual({ status: 200, text: 'success' });
+  // The workflow has handled it once the inbox row is there and a query to the workflow answers after it.
+  await eventually(async () => {
+    const r = await stack.pool.query('SELECT 1 FROM channel_notifications WHERE notify_id = $1', [
+      notice.notify_id,
+    ]);
+    return r.rowCount ? true : undefined;
   });
-  const late = await eventually(async () => {
-    const l = await stack.pool.query(
-      'SELECT reason, amount, attempt_no FROM late_payments WHERE payment_id = $1',
-      [p.id],
-    );
-    return l.rowCount ? l.rows : undefined;
-  });
-  expect(late).toEqual([{ reason: 'LATE_PAYMENT', amount: 1999, attempt_no: 1 }]);
+  await new Promise((r) => setTimeout(r, 3_000));
+  const late = await stack.pool.query('SELECT 1 FROM late_payments WHERE payment_id = $1', [p.id]);
+  expect(late.rowCount).toBe(0);
+  expect((await stack.channels.get('sandbox').query(outTradeNo)).status).toBe('CLOSED');
+  expect((await stack.api('GET', `/v1/payments/${p.id}`)).body.status).toBe('CLOSED');
+});
+
+test('a success that arrives after the payment closed, while the channel cannot be asked, is recorded as a late payment to refund', async () => {
+  const p = await pendingPayment();
+  const outTradeNo = p.attempts[0]!.channelOutTradeNo;
+  const closed = await stack.api('POST', `/v1/payments/${p.id}/close`);
+  expect(closed.body.status).toBe('CLOSED');
+  const keys = loadOrCreateSandboxKeys(stack.dataDir, 'sandbox');
+  await stack.sandboxDown();
+  try {
+    expect(
+      await postNotify(sign(paidFields(outTradeNo, `late-${Date.now()}`), keys.channelPrivateKeyPem)),
+    ).toEqual({ status: 200, text: 'success' });
+    // The signed notify is trusted when the channel cannot confirm it: never kept silently.
+    const late = await eventually(async () => {
+      const l = await stack.pool.query(
+        'SELECT reason, amount, attempt_no FROM late_payments WHERE payment_id = $1',
+        [p.id],
+      );
+      return l.rowCount ? l.rows : undefined;
+    });
+    expect(late).toEqual([{ reason: 'LATE_PAYMENT', amount: 1999, attempt_no: 1 }]);
+  } finally {
+    await stack.sandboxUp();
+  }
   expect((await stack.api('GET', `/v1/payments/${p.id}`)).body.status).toBe('CLOSED');
 });

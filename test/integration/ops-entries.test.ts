@@ -170,6 +170,9 @@ test('a success after the payment closed is refunded automatically and listed in
   const p = await pay('sim_never_pay');
   expect((await stack.api('POST', `/v1/payments/${p.id}/close`)).body.status).toBe('CLOSED');
   const keys = loadOrCreateSandboxKeys(stack.dataDir, 'sandbox');
+  // The sandbox has the trade closed, so it would call this forged success stale; with the channel
+  // unreachable the signed notify is trusted (a real late debit: sim_pay_after_close).
+  await stack.sandboxDown();
   const fields: Record<string, string> = {
     notify_id: `late-${Date.now()}`,
     notify_time: '2026-11-21 12:00:00',
@@ -193,7 +196,7 @@ test('a success after the payment closed is refunded automatically and listed in
   const refund = await eventually(async () => {
     const l = await stack.api('GET', `/v1/payments/${p.id}/refunds`);
     return (l.body.refunds ?? []).find((x: { reason: string }) => x.reason === 'LATE_PAYMENT');
-  });
+  }).finally(() => stack.sandboxUp());
   expect(refund).toMatchObject({ amount: 3000, reason: 'LATE_PAYMENT' });
   const listed = await eventually(async () => {
     const ex = await stack.api('GET', '/v1/ops/exceptions', { key: OPERATOR });

@@ -4,13 +4,18 @@ import { join } from 'node:path';
 import { env, type TestStack } from './test-stack';
 
 /** A payment worker in its own OS process, so a test can SIGKILL it mid-payment. */
-export function spawnWorker(stack: TestStack): ChildProcess {
+export function spawnWorker(
+  stack: TestStack,
+  opts: { entry?: string; env?: Record<string, string> } = {},
+): ChildProcess {
   const root = join(__dirname, '..', '..', '..');
+  const entry = opts.entry ?? join(root, 'src', 'main', 'worker.ts');
   // `node --import tsx` (not the tsx CLI, which forks a second process): SIGKILL must hit the worker itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'main', 'worker.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: root,
     env: {
       ...process.env,
+      ...opts.env,
       DATABASE_URL: env('DATABASE_URL'),
       TEMPORAL_ADDRESS: env('TEMPORAL_ADDRESS'),
       TASK_QUEUE: stack.taskQueue,

@@ -1,14 +1,9 @@
 import { log } from '@temporalio/workflow';
-import type { RetryVerdict } from '../activities/retry-activities';
-import { nextChannel } from '../domain/retry-rules/channel-routing';
-import { db } from './activity-proxies';
-import type { PaymentSaga } from './payment-saga';
-
-/** What the automatic retries of one payment have done so far (kept in the workflow, shown by its query). */
-export interface AutoRetryState {
-  retries: number;
-  lastVerdict: RetryVerdict | null;
-}
+import { nextChannel } from '../../domain/retry-rules/channel-routing';
+import { db } from '../activity-proxies';
+import { startAttempt } from './attempt-steps';
+import { finalizeAtChannel } from './close-or-reverse';
+import type { PaymentState } from './payment-state';
 
 /**
  * After a declined attempt: ask the configured rules whether to retry, and if so move to the next channel
@@ -16,7 +11,8 @@ export interface AutoRetryState {
  * final at its own channel. The count and total-wait bounds of the rule are enforced here, in the
  * workflow, with workflow time. Without a retry the payment stays AWAITING_RETRY for the buyer.
  */
-export async function retryAutomatically(saga: PaymentSaga, state: AutoRetryState): Promise<void> {
+export async function retryAutomatically(saga: PaymentState): Promise<void> {
+  const state = saga.retries;
   while (saga.status === 'AWAITING_RETRY' && Date.now() < saga.deadline) {
     const failed = saga.current;
     if (!failed || failed.status !== 'FAILED') return;
@@ -43,13 +39,13 @@ export async function retryAutomatically(saga: PaymentSaga, state: AutoRetryStat
       log.info('no channel left to retry at', { paymentId: saga.view.id });
       return;
     }
-    if (!(await saga.finalizeAtChannel(failed))) return;
+    if (!(await finalizeAtChannel(saga, failed))) return;
     state.retries += 1;
     log.info('retrying at the next channel', {
       paymentId: saga.view.id,
       channel: next,
       rule: verdict.ruleNo,
     });
-    await saga.startAttempt(next, method);
+    await startAttempt(saga, next, method);
   }
 }
