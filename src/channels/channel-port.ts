@@ -100,12 +100,6 @@ export interface BillRow {
   finishedAt: Date;
 }
 
-/**
- * @deprecated The row shape of the old `bill()`: new rows with their former field names beside them.
- * Goes when the last caller (test/integration) iterates `billRows()` instead.
- */
-export type LegacyBillRow = BillRow & { type: BillRow['kind']; outRequestNo: string | null; at: Date };
-
 /** A channel notification after verification: what the notify endpoint records and signals. */
 export type NotifyVerification =
   | {
@@ -133,8 +127,6 @@ export interface ChannelPort {
    * millions. Iterating throws when the channel has no bill for that day or the file is malformed.
    */
   billRows(billDate: string): AsyncIterable<BillRow>;
-  /** @deprecated The whole bill in memory, with the old field names too; use `billRows`. */
-  bill(billDate: string): Promise<LegacyBillRow[]>;
   /** Parses and verifies a notification in the channel's own format (form fields for Alipay style). */
   verifyNotify(fields: Record<string, string>): NotifyVerification;
 }

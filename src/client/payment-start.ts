@@ -6,7 +6,7 @@ import {
   PaymentStatusKey,
   type PaymentWorkflowOptions,
 } from '../workflows/contract';
-import type { paymentWorkflow } from '../workflows/payment-workflow';
+import type { paymentWorkflow } from '../workflows/payment/payment-workflow';
 
 /**
  * How a create starts the payment's workflow (update-with-start): one workflow per order, joined while it

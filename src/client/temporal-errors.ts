@@ -1,6 +1,7 @@
 import { isGrpcServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { DomainError, isErrorCode } from '../domain/domain-errors';
+import { PAYMENT_WORKFLOW_ENDING } from '../workflows/contract';
 
 /** The server's failure type for an Update accepted by a workflow that then completed without answering it. */
 const UPDATE_OUTLIVED_WORKFLOW = 'AcceptedUpdateCompletedWorkflow';
@@ -26,7 +27,11 @@ export function isWorkflowGone(err: unknown): boolean {
   if (err instanceof WorkflowNotFoundError) return true;
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause;
-    return cause instanceof ApplicationFailure && cause.type === UPDATE_OUTLIVED_WORKFLOW;
+    // A workflow past its grace window refuses new channel work (PAYMENT_WORKFLOW_ENDING): as good as gone.
+    return (
+      cause instanceof ApplicationFailure &&
+      (cause.type === UPDATE_OUTLIVED_WORKFLOW || cause.type === PAYMENT_WORKFLOW_ENDING)
+    );
   }
   // "workflow execution already completed" arrives as gRPC NOT_FOUND, raw or wrapped in a ServiceError.
   for (let e: unknown = err, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {

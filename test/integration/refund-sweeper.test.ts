@@ -8,6 +8,7 @@ import { RefundSweeper } from '../../src/worker/refund-sweeper';
 import { eventually, freePort, inMinutes, startTestStack, type TestStack } from './support/test-stack';
 import { createPayment, describeOrNull, type PaidPayment } from './support/whole-life';
 import { randomUUID } from 'node:crypto';
+import { channelBill } from './support/channel-bill';
 
 /**
  * Issue 7 item 6: a refund reserved while Temporal is down has no workflow. The refund sweeper (in the
@@ -144,9 +145,9 @@ test('a refund whose run was terminated mid-way is started again, with the same 
   );
   await expectRefundedAtSandbox(p, row!.out_request_no, 900);
   // The channel paid out once, under the refund's own request number, though two runs called it.
-  const rows = (await stack.channels.get('sandbox').bill(beijingDay(new Date()))).filter(
-    (b) => b.type === 'REFUND' && b.outTradeNo === p.attempts[0]!.channelOutTradeNo,
+  const rows = (await channelBill(stack.channels.get('sandbox'), beijingDay(new Date()))).filter(
+    (b) => b.kind === 'REFUND' && b.outTradeNo === p.attempts[0]!.channelOutTradeNo,
   );
   expect(rows).toHaveLength(1);
-  expect(rows[0]).toMatchObject({ amount: 900, outRequestNo: row!.out_request_no });
+  expect(rows[0]).toMatchObject({ amount: 900, outRefundNo: row!.out_request_no });
 });

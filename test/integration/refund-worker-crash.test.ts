@@ -3,6 +3,7 @@ import { RefundClient } from '../../src/client/refund-client';
 import { RefundRepository } from '../../src/db/refund-repository';
 import { kill, spawnWorker, waitForLine } from './support/child-worker';
 import { eventually, inMinutes, orderNo, startTestStack, type TestStack } from './support/test-stack';
+import { channelBill } from './support/channel-bill';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -82,11 +83,11 @@ test('a worker killed with SIGKILL mid-refund (in its retry backoff), then resta
       status: 'SUCCEEDED',
       amount: 1500,
     });
-    const rows = (await sandbox.bill(beijingDay(new Date()))).filter(
-      (row) => row.type === 'REFUND' && row.outTradeNo === channelOutTradeNo,
+    const rows = (await channelBill(sandbox, beijingDay(new Date()))).filter(
+      (row) => row.kind === 'REFUND' && row.outTradeNo === channelOutTradeNo,
     );
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ amount: 1500, outRequestNo });
+    expect(rows[0]).toMatchObject({ amount: 1500, outRefundNo: outRequestNo });
 
     // One PROCESSING → SUCCEEDED transition, and the workflow remembers the refusal across the crash.
     expect((await new RefundRepository(stack.pool).historyOf(refundId)).map((h) => h.to)).toEqual([

@@ -16,6 +16,7 @@ import {
   startTestStack,
   type TestStack,
 } from './support/test-stack';
+import { channelBill } from './support/channel-bill';
 
 let stack: TestStack;
 let refundClient: RefundClient;
@@ -87,8 +88,8 @@ async function outRequestNoOf(refundId: string): Promise<string> {
 
 /** The sandbox's bill rows of today for one trade: what the channel really paid out. */
 async function channelRefundRows(channelOutTradeNo: string) {
-  const rows = await stack.channels.get('sandbox').bill(beijingDay(new Date()));
-  return rows.filter((row) => row.type === 'REFUND' && row.outTradeNo === channelOutTradeNo);
+  const rows = await channelBill(stack.channels.get('sandbox'), beijingDay(new Date()));
+  return rows.filter((row) => row.kind === 'REFUND' && row.outTradeNo === channelOutTradeNo);
 }
 
 describe('merchant refunds through HTTP', () => {
@@ -136,7 +137,7 @@ describe('merchant refunds through HTTP', () => {
     // At the channel: exactly these two refunds, each under its own request number.
     const rows = await channelRefundRows(p.attempts[0].channelOutTradeNo);
     expect(rows.map((x) => x.amount).sort((a, b) => a - b)).toEqual([500, 1499]);
-    expect(new Set(rows.map((x) => x.outRequestNo))).toEqual(new Set([first.body.id, second.body.id]));
+    expect(new Set(rows.map((x) => x.outRefundNo))).toEqual(new Set([first.body.id, second.body.id]));
 
     expect(await repo.historyOf(first.body.id)).toEqual([
       { from: null, to: 'PROCESSING', reason: 'requested', code: null },
@@ -312,7 +313,7 @@ describe('the refund workflow', () => {
     expect(q).toMatchObject({ status: 'SUCCEEDED', amount: 1200 });
     const rows = await channelRefundRows(p.attempts[0].channelOutTradeNo);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ amount: 1200, outRequestNo });
+    expect(rows[0]).toMatchObject({ amount: 1200, outRefundNo: outRequestNo });
     expect((await stack.api('GET', `/v1/payments/${p.id}`)).body.refundedAmount).toBe(1200);
     // Found next to its payment in the Temporal UI.
     const query = `WorkflowType = "${REFUND_WORKFLOW_TYPE}" AND MerchantId = "m_demo" AND OutTradeNo = "${p.outTradeNo}" AND Channel = "sandbox" AND ExecutionStatus = "Completed"`;
@@ -476,7 +477,7 @@ describe('the refund workflow', () => {
     expect(lp.rows[0]!.refund_status).toBe('SUCCEEDED');
     const rows = await channelRefundRows(attempt.channelOutTradeNo);
     expect(rows).toHaveLength(1);
-    expect(rows[0]!.outRequestNo).toBe(first.refundId);
+    expect(rows[0]!.outRefundNo).toBe(first.refundId);
     // Listed with the payment's refunds; the workflow set its own search attributes.
     const list = await stack.api('GET', `/v1/payments/${p.id}/refunds`);
     expect(list.body.refunds).toEqual([

@@ -6,7 +6,6 @@ import type {
   CancelResult,
   ChannelPort,
   CloseResult,
-  LegacyBillRow,
   NotifyVerification,
   PayRequest,
   PayResult,
@@ -140,15 +139,6 @@ export class AlipayChannel implements ChannelPort {
 
   billRows(billDate: string): AsyncIterable<BillRow> {
     return downloadAlipayBill(this.gateway, billDate, this.account.timeoutMs);
-  }
-
-  /** @deprecated Use billRows; kept while test/integration still reads the old field names. */
-  async bill(billDate: string): Promise<LegacyBillRow[]> {
-    const rows: LegacyBillRow[] = [];
-    for await (const row of this.billRows(billDate)) {
-      rows.push({ ...row, type: row.kind, outRequestNo: row.outRefundNo, at: row.finishedAt });
-    }
-    return rows;
   }
 
   verifyNotify(fields: Record<string, string>): NotifyVerification {

@@ -110,13 +110,6 @@ test('refund re-entrancy: one out_request_no pays out once, however often it is 
     ['REFUND', 'ref_a', 500],
     ['REFUND', 'ref_b', 1499],
   ]);
-  // The deprecated whole-bill call still answers with the former field names.
-  const legacy = (await sandbox.bill(beijingDay(new Date()))).filter(
-    (row) => row.outTradeNo === req.outTradeNo,
-  );
-  expect(legacy.map((row) => [row.type, row.outRequestNo, row.at])).toEqual(
-    rows.map((row) => [row.kind, row.outRefundNo, row.finishedAt]),
-  );
   // Refunded in full: the trade is closed, as Alipay reports it, and a notify says so.
   expect(await sandbox.query(req.outTradeNo)).toMatchObject({ status: 'CLOSED' });
   await eventually(() => (statusesNotified(req.outTradeNo).includes('TRADE_CLOSED') ? true : undefined));
