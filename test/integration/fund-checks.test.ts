@@ -390,6 +390,11 @@ describe('POST /v1/ops/fund-checks and GET /v1/ops/fund-checks/{id}', () => {
     ]);
     expect(audit.rows[0].after.findings).toBe(res.body.findings.length);
 
+    const doc = await stack.api('GET', '/openapi.json', { key: null });
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/ops/fund-checks', '/v1/ops/fund-checks/{id}']),
+    );
+
     const admin = await stack.api('POST', '/v1/ops/fund-checks', {
       key: DEFAULT_DEMO_KEYS.adminKey,
       body: { reason: 'again' },
