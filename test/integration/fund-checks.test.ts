@@ -168,6 +168,21 @@ describe('a clean record of real traffic', () => {
     expect(ceiling.detail).toContain(`refunded 2999 on ${beijingDay(new Date())}`);
     expect(run.tallies.find((t) => t.check === 'DAILY_REFUND_CEILING')?.checked).toBeGreaterThanOrEqual(2);
   });
+
+  test('late money refunded automatically (sim_pay_after_close) is no finding: not kept, not refundedAmount', async () => {
+    const p = await payment('sim_pay_after_close');
+    await settled(p.id, 'PROCESSING');
+    expect((await stack.api('POST', `/v1/payments/${p.id}/close`)).status).toBe(200);
+    const late = await eventually(async () => {
+      const r = await stack.pool.query<{ status: string; amount: number }>(
+        "SELECT status, amount FROM refunds WHERE payment_id = $1 AND kind = 'LATE_PAYMENT'",
+        [p.id],
+      );
+      return r.rows[0]?.status === 'SUCCEEDED' ? r.rows[0] : undefined;
+    }, 60_000);
+    expect(late.amount).toBe(1999);
+    expect(await findingsAbout(p.id)).toEqual([]);
+  });
 });
 
 describe('each check finds exactly what was planted', () => {
