@@ -10,6 +10,7 @@ import { MerchantRepository } from '../db/merchant-repository';
 import { NotificationInbox } from '../db/notification-inbox';
 import { PaymentRepository } from '../db/payment-repository';
 import { installAuth } from './auth';
+import { registerFundCheckRoutes } from './fund-check-routes';
 import { registerHealthRoutes } from './health-routes';
 import { registerNotificationRoutes } from './notification-routes';
 import { registerNotifyRoutes } from './notify-routes';
@@ -58,5 +59,6 @@ export async function buildApi({
   registerRetryRuleRoutes(app, pool);
   await registerNotifyRoutes(app, { client, channels, inbox: new NotificationInbox(pool), payments });
   registerNotificationRoutes(app, pool);
+  registerFundCheckRoutes(app, pool);
   return app;
 }
