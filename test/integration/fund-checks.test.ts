@@ -10,6 +10,7 @@ import { DEFAULT_DEMO_KEYS } from '../../src/db/seed';
 import { DEFAULT_FUND_CHECK_SETTINGS, type FundCheckSettings } from '../../src/domain/fund-check-settings';
 import type { FundCheckFinding } from '../../src/domain/fund-checks';
 import { env, eventually, inMinutes, orderNo, startTestStack, type TestStack } from './support/test-stack';
+import { channelBill } from './support/channel-bill';
 
 // Parallel test files share one database: every assertion is scoped to what this file created.
 const TAG = `${process.pid}${Date.now().toString(36)}`;
@@ -154,9 +155,9 @@ describe('a clean record of real traffic', () => {
 
     await refunded(b, 1999, MERCHANT_KEY);
     // The sandbox's books agree that the money really went back.
-    const rows = await stack.channels.get('sandbox').bill(beijingDay(new Date()));
+    const rows = await channelBill(stack.channels.get('sandbox'), beijingDay(new Date()));
     const back = rows.filter(
-      (r) => r.type === 'REFUND' && [a, b].some((p) => r.outTradeNo === p.attempts[0]!.channelOutTradeNo),
+      (r) => r.kind === 'REFUND' && [a, b].some((p) => r.outTradeNo === p.attempts[0]!.channelOutTradeNo),
     );
     expect(back.map((r) => r.amount).sort((x, y) => x - y)).toEqual([1000, 1999]);
 
