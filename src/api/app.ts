@@ -10,6 +10,7 @@ import { MerchantRepository } from '../db/merchant-repository';
 import { NotificationInbox } from '../db/notification-inbox';
 import { PaymentRepository } from '../db/payment-repository';
 import { installAuth } from './auth';
+import { clientErrorHandler, frameworkErrorHandler, installEdgeHooks } from './edge';
 import { registerHealthRoutes } from './health-routes';
 import { registerNotificationRoutes } from './notification-routes';
 import { registerNotifyRoutes } from './notify-routes';
@@ -24,6 +25,8 @@ export interface ApiDeps {
   client: PaymentClient;
   channels: ChannelRegistry;
   logger?: boolean;
+  /** A refund PROCESSING longer than this is listed in /v1/ops/exceptions (default 1 h). */
+  refundStuckAfterMs?: number;
 }
 
 export async function buildApi({
@@ -31,11 +34,23 @@ export async function buildApi({
   client,
   channels,
   logger = false,
+  refundStuckAfterMs = Number(process.env.REFUND_STUCK_AFTER_MS) || undefined,
 }: ApiDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger, bodyLimit: 256 * 1024 });
+  const merchants = new MerchantRepository(pool);
+  const app = Fastify({
+    logger,
+    bodyLimit: 256 * 1024,
+    // Long path ids reach their route (and its 404), rather than a router error.
+    routerOptions: { maxParamLength: 16 * 1024 },
+    frameworkErrors: frameworkErrorHandler(merchants),
+    clientErrorHandler,
+    // A missing Host header is answered by our hook as problem+json, not by Node with an empty 400.
+    http: { requireHostHeader: false },
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
+  installEdgeHooks(app);
 
   await app.register(swagger, {
     openapi: {
@@ -49,12 +64,12 @@ export async function buildApi({
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const payments = new PaymentRepository(pool);
-  installAuth(app, new MerchantRepository(pool));
+  installAuth(app, merchants);
   registerHealthRoutes(app, pool, client);
-  registerPaymentRoutes(app, client, payments);
+  registerPaymentRoutes(app, client, payments, merchants);
   const refunds = RefundClient.alongside(client, pool);
   registerRefundRoutes(app, refunds);
-  registerOpsPaymentRoutes(app, pool, client, payments, refunds);
+  registerOpsPaymentRoutes(app, pool, client, payments, refunds, { refundStuckAfterMs });
   registerRetryRuleRoutes(app, pool);
   await registerNotifyRoutes(app, { client, channels, inbox: new NotificationInbox(pool), payments });
   registerNotificationRoutes(app, pool);
