@@ -59,6 +59,7 @@ export async function buildApi({
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
     transform: jsonSchemaTransform,
+    transformObject: (d) => optionalNullableBodies('openapiObject' in d ? d.openapiObject : d.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -74,4 +75,26 @@ export async function buildApi({
   await registerNotifyRoutes(app, { client, channels, inbox: new NotificationInbox(pool), payments });
   registerNotificationRoutes(app, pool);
   return app;
+}
+
+type Doc = { paths?: Record<string, Record<string, { requestBody?: RequestBody } | undefined> | undefined> };
+type RequestBody = { required?: boolean; content?: Record<string, { schema?: unknown }> };
+
+const acceptsNull = (schema: unknown): boolean => {
+  if (!schema || typeof schema !== 'object') return false;
+  const s = schema as { nullable?: boolean; type?: unknown; anyOf?: unknown[]; oneOf?: unknown[] };
+  if (s.nullable === true || s.type === 'null' || (Array.isArray(s.type) && s.type.includes('null')))
+    return true;
+  return [...(s.anyOf ?? []), ...(s.oneOf ?? [])].some(acceptsNull);
+};
+
+/** @fastify/swagger marks every body required; a body schema that accepts null (e.g. DELETE's `{ reason }`) is optional. */
+function optionalNullableBodies<T>(doc: T): T {
+  for (const ops of Object.values((doc as Doc).paths ?? {})) {
+    for (const op of Object.values(ops ?? {})) {
+      const body = op?.requestBody;
+      if (body && Object.values(body.content ?? {}).some((m) => acceptsNull(m.schema))) body.required = false;
+    }
+  }
+  return doc;
 }
