@@ -1,0 +1,246 @@
+import { createHash } from 'node:crypto';
+import { eventually, inMinutes, orderNo, startTestStack, type TestStack } from '../support/test-stack';
+
+/**
+ * Issue 8, items 2, 6, 7 and 8 on the operator side: NUL in a reason is a 400 and nothing runs; ids
+ * of any shape are 404; operators read every merchant's payments; rejected notifies are grouped so
+ * a flood never hides an UNKNOWN payment; retry-rule reasons, idempotent disable, refund retry.
+ */
+const OPERATOR = 'sk_test_demo_operator';
+const ADMIN = 'sk_test_demo_admin';
+const MERCHANT2 = 'sk_test_demo2_merchant';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ taskQueue: `ops-inputs-${process.pid}` });
+});
+afterAll(async () => stack?.stop());
+
+async function pay(token: string) {
+  const r = await stack.api('POST', '/v1/payments', {
+    body: {
+      outTradeNo: orderNo('opsin'),
+      amount: 500,
+      currency: 'CNY',
+      subject: 'Lamp',
+      orderDeadline: inMinutes(10),
+      method: { type: 'bank_card', token },
+    },
+  });
+  expect(r.status).toBe(201);
+  return r.body;
+}
+const statusOf = (id: string, until: string) =>
+  eventually(async () => {
+    const g = await stack.api('GET', `/v1/payments/${id}`);
+    return g.body.status === until ? g.body : undefined;
+  });
+const auditCount = async () =>
+  Number((await stack.pool.query('SELECT count(*) FROM audit_log')).rows[0].count);
+
+test('NUL in any reason is a 400 naming it: the cancel does not run, nothing is audited', async () => {
+  const p = await pay('sim_never_pay');
+  const before = await auditCount();
+  const nul = { reason: 'ticket\u0000 42' };
+  for (const [key, path] of [
+    [ADMIN, `/v1/ops/payments/${p.id}/cancel`],
+    [OPERATOR, `/v1/ops/payments/${p.id}/query`],
+    [OPERATOR, '/v1/ops/refunds/ref_00000000000000000000000000000000/retry'],
+    [OPERATOR, '/v1/ops/notifications/evt_x/resend'],
+  ] as const) {
+    const r = await stack.api('POST', path, { key, body: nul });
+    expect([path, r.status, r.body.code]).toEqual([path, 400, 'VALIDATION_ERROR']);
+    expect(r.text).toContain('reason');
+  }
+  const put = await stack.api('PUT', '/v1/ops/retry-rules/nul-reason', {
+    key: ADMIN,
+    body: {
+      industry: 'retail',
+      codeMode: 'WHITELIST',
+      codes: ['SYSTEM_ERROR'],
+      trafficPercent: 100,
+      maxRetries: 1,
+      maxWaitMs: 1000,
+      reason: 'x\u0000yz',
+    },
+  });
+  expect(put.status).toBe(400);
+  expect(await auditCount()).toBe(before);
+  expect((await stack.api('GET', `/v1/payments/${p.id}`)).body.status).not.toBe('CLOSED');
+  expect(
+    (
+      await stack.pool.query(
+        "SELECT 1 FROM payment_status_history WHERE payment_id = $1 AND to_status = 'CLOSED'",
+        [p.id],
+      )
+    ).rowCount,
+  ).toBe(0);
+});
+
+test('year 0 in a rule period and %00 in an audit-log filter are 400s, not 503s', async () => {
+  const rule = (extra: Record<string, unknown>) =>
+    stack.api('PUT', '/v1/ops/retry-rules/year-zero', {
+      key: ADMIN,
+      body: {
+        industry: 'retail',
+        codeMode: 'WHITELIST',
+        codes: ['SYSTEM_ERROR'],
+        trafficPercent: 100,
+        maxRetries: 1,
+        maxWaitMs: 1000,
+        ...extra,
+      },
+    });
+  expect((await rule({ validFrom: '0000-01-01T00:00:00Z' })).status).toBe(400);
+  expect((await rule({ validTo: '0000-12-31T00:00:00Z' })).status).toBe(400);
+  expect((await rule({ validTo: '9999-12-31T00:00:00Z' })).status).toBe(400);
+  expect((await stack.pool.query("SELECT 1 FROM retry_rules WHERE rule_no = 'year-zero'")).rowCount).toBe(0);
+  for (const q of ['targetId=%00', 'targetId=a%01b', 'targetType=%00']) {
+    const r = await stack.api('GET', `/v1/ops/audit-log?${q}`, { key: OPERATOR });
+    expect([q, r.status]).toEqual([q, 400]);
+  }
+});
+
+test('ops ids of any shape that name nothing are 404', async () => {
+  for (const [method, path] of [
+    ['POST', '/v1/ops/payments/pay_doesnotexist/query'],
+    ['POST', '/v1/ops/payments/pay_00000000000000000000000000000000/query'],
+    ['POST', '/v1/ops/refunds/nope/retry'],
+    ['POST', '/v1/ops/notifications/%00/resend'],
+    ['GET', '/v1/ops/notifications/evt-with-dash'],
+    ['DELETE', '/v1/ops/retry-rules/no.such.rule'],
+  ] as const) {
+    const r = await stack.api(method, path, {
+      key: ADMIN,
+      ...(method === 'GET' ? {} : { body: { reason: 'looking into it' } }),
+    });
+    expect([path, r.status, r.body.code]).toEqual([path, 404, 'NOT_FOUND']);
+  }
+});
+
+test("operators and admins read any merchant's payment and refunds; another merchant still gets 404", async () => {
+  const p = await pay('sim_success');
+  await statusOf(p.id, 'SUCCEEDED');
+  const refund = await stack.api('POST', `/v1/payments/${p.id}/refunds`, {
+    body: { outRefundNo: 'R1', amount: 100 },
+  });
+  expect(refund.status).toBe(201);
+  for (const key of [OPERATOR, ADMIN]) {
+    expect((await stack.api('GET', `/v1/payments/${p.id}`, { key })).body.id).toBe(p.id);
+    expect((await stack.api('GET', `/v1/payments/${p.id}/refunds`, { key })).body.refunds).toHaveLength(1);
+    expect((await stack.api('GET', `/v1/refunds/${refund.body.id}`, { key })).body.id).toBe(refund.body.id);
+    expect((await stack.api('GET', `/v1/payments/${p.id}/notifications`, { key })).status).toBe(200);
+    const byNo = await stack.api('GET', `/v1/payments?outTradeNo=${p.outTradeNo}&merchantId=m_demo`, { key });
+    expect(byNo.body.id).toBe(p.id);
+  }
+  expect((await stack.api('GET', `/v1/payments/${p.id}`, { key: MERCHANT2 })).status).toBe(404);
+  expect((await stack.api('GET', `/v1/refunds/${refund.body.id}`, { key: MERCHANT2 })).status).toBe(404);
+
+  // Refund retry of a refund that has not failed: 409, and nothing audited.
+  const before = await auditCount();
+  const processing = await stack.api('POST', `/v1/ops/refunds/${refund.body.id}/retry`, {
+    key: OPERATOR,
+    body: { reason: 'customer asked again' },
+  });
+  expect(processing.status).toBe(409);
+  await eventually(async () =>
+    (await stack.api('GET', `/v1/refunds/${refund.body.id}`)).body.status === 'SUCCEEDED' ? true : undefined,
+  );
+  const succeeded = await stack.api('POST', `/v1/ops/refunds/${refund.body.id}/retry`, {
+    key: OPERATOR,
+    body: { reason: 'customer asked again' },
+  });
+  expect(succeeded.body).toMatchObject({ status: 409, code: 'REFUND_NOT_FAILED' });
+  expect(await auditCount()).toBe(before);
+});
+
+test('retry-rule PUT and DELETE keep their reason; disabling a disabled rule is not audited again', async () => {
+  const no = `reason-${Date.now().toString(36)}`;
+  const body = {
+    industry: 'retail',
+    codeMode: 'WHITELIST',
+    codes: ['SYSTEM_ERROR'],
+    trafficPercent: 100,
+    maxRetries: 1,
+    maxWaitMs: 1000,
+  };
+  expect(
+    (
+      await stack.api('PUT', `/v1/ops/retry-rules/${no}`, {
+        key: ADMIN,
+        body: { ...body, reason: 'new rule for outage' },
+      })
+    ).status,
+  ).toBe(201);
+  const del = (b?: unknown) =>
+    stack.api('DELETE', `/v1/ops/retry-rules/${no}`, { key: ADMIN, ...(b ? { body: b } : {}) });
+  expect((await del({ reason: 'outage is over' })).status).toBe(200);
+  expect((await del({ reason: 'again, to be sure' })).status).toBe(200);
+  expect((await del()).status).toBe(200);
+  const audit = await stack.api('GET', `/v1/ops/audit-log?targetType=retry_rule&targetId=${no}`, {
+    key: OPERATOR,
+  });
+  expect(audit.body.entries.map((e: { action: string; reason: string }) => [e.action, e.reason])).toEqual([
+    ['retry_rule.disable', 'outage is over'],
+    ['retry_rule.create', 'new rule for outage'],
+  ]);
+});
+
+test('a flood of rejected notifies is grouped: every UNKNOWN payment stays visible, and pages and kinds work', async () => {
+  const unknownIds = ['pay_' + createHash('md5').update(`u1-${Date.now()}`).digest('hex')];
+  // An UNKNOWN payment, made so directly in the record (the flood is what is tested here).
+  await stack.pool.query(
+    `INSERT INTO payments (id, merchant_id, out_trade_no, amount, currency, subject, status, order_deadline,
+                           expires_at, transaction_type, source, workflow_id, created_at, updated_at)
+     VALUES ($1, 'm_demo', $2, 1, 'CNY', 'x', 'UNKNOWN', now() + interval '1 hour', now() + interval '1 hour',
+             'PURCHASE', 'ONLINE', 'wf-' || $2, now() - interval '1 day', now() - interval '1 day')`,
+    [unknownIds[0], orderNo('unk')],
+  );
+  const flood = Array.from({ length: 150 }, (_, i) =>
+    fetch(`${stack.apiUrl}/v1/channels/sandbox/notify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `notify_id=flood-${i}&out_trade_no=nobody&sign=AAAA&sign_type=RSA2`,
+    }),
+  );
+  for (const a of await Promise.all(flood)) expect(a.status).toBe(400);
+  const group = await stack.pool.query(
+    "SELECT count FROM channel_notification_rejections WHERE channel = 'sandbox' AND reason = 'bad signature' AND payment_key = ''",
+  );
+  expect(Number(group.rows[0].count)).toBeGreaterThanOrEqual(150);
+  const kept = await stack.pool.query(
+    "SELECT count(*) FROM channel_notifications WHERE NOT verified AND rejection_reason = 'bad signature' AND payment_id IS NULL",
+  );
+  expect(Number(kept.rows[0].count)).toBeLessThanOrEqual(100);
+
+  const first = await stack.api('GET', '/v1/ops/exceptions?limit=5', { key: OPERATOR });
+  expect(first.status).toBe(200);
+  const rejectedEntries = first.body.exceptions.filter(
+    (e: { kind: string }) => e.kind === 'CHANNEL_NOTIFICATION_REJECTED',
+  );
+  expect(rejectedEntries.length).toBeLessThanOrEqual(5);
+  expect(first.body.counts.CHANNEL_NOTIFICATION_REJECTED).toBeGreaterThanOrEqual(150);
+  const unknown = await stack.api('GET', '/v1/ops/exceptions?kind=PAYMENT_UNKNOWN&limit=500', {
+    key: OPERATOR,
+  });
+  expect(unknown.body.exceptions.every((e: { kind: string }) => e.kind === 'PAYMENT_UNKNOWN')).toBe(true);
+  expect(unknown.body.exceptions.map((e: { id: string }) => e.id)).toContain(unknownIds[0]);
+
+  // Paging: every entry exactly once, in order.
+  const all: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const q: string = cursor ? `limit=3&cursor=${cursor}` : 'limit=3';
+    const page: { status: number; body: any } = await stack.api('GET', `/v1/ops/exceptions?${q}`, {
+      key: OPERATOR,
+    });
+    expect(page.status).toBe(200);
+    all.push(...page.body.exceptions.map((e: { kind: string; id: string }) => `${e.kind}:${e.id}`));
+    cursor = page.body.nextCursor;
+  } while (cursor && all.length < 2_000);
+  expect(new Set(all).size).toBe(all.length);
+  const whole = await stack.api('GET', '/v1/ops/exceptions?limit=500', { key: OPERATOR });
+  if (!whole.body.nextCursor) expect(all.length).toBe(whole.body.exceptions.length);
+  expect((await stack.api('GET', '/v1/ops/exceptions?cursor=bm9wZQ', { key: OPERATOR })).status).toBe(400);
+  expect((await stack.api('GET', '/v1/ops/exceptions?kind=NOPE', { key: OPERATOR })).status).toBe(400);
+});
