@@ -1,5 +1,7 @@
 import { connect } from 'node:net';
-import { startTestStack, type TestStack } from '../support/test-stack';
+import { buildApi } from '../../../src/api/app';
+import { createPool } from '../../../src/db/pool';
+import { env, startTestStack, type TestStack } from '../support/test-stack';
 
 /**
  * Issue 8, items 4 and 5: every error the HTTP server produces is problem+json with its own code —
@@ -164,4 +166,33 @@ test('healthz and readyz are in the OpenAPI document; DELETE of a retry rule tak
   expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz']));
   const del = doc.body.paths['/v1/ops/retry-rules/{ruleNo}'].delete;
   expect(del.requestBody?.required ?? false).toBe(false);
+});
+
+test('while the database is down: the notify endpoint answers `fail` (503), the API 503 problem+json', async () => {
+  const pool = createPool(env('DATABASE_URL'));
+  await pool.end();
+  const app = await buildApi({ pool, client: stack.client, channels: stack.channels });
+  try {
+    const notify = await app.inject({
+      method: 'POST',
+      url: '/v1/channels/sandbox/notify',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'notify_id=down-1&out_trade_no=pay_x-1&sign=AAAA&sign_type=RSA2',
+    });
+    expect([notify.statusCode, notify.body, notify.headers['content-type']]).toEqual([
+      503,
+      'fail',
+      expect.stringContaining('text/plain'),
+    ]);
+    const api = await app.inject({
+      method: 'GET',
+      url: '/v1/payments/pay_00000000000000000000000000000000',
+      headers: { authorization: 'Bearer sk_test_demo_merchant' },
+    });
+    expect(api.statusCode).toBe(503);
+    expect(api.headers['content-type']).toContain('application/problem+json');
+    expect(JSON.parse(api.body)).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+  } finally {
+    await app.close();
+  }
 });
