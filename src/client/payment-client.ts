@@ -30,13 +30,18 @@ import type { paymentWorkflow } from '../workflows/payment-workflow';
 import { CreatePaymentRequestSchema, PayAgainRequestSchema } from './payment-schemas';
 import { assertDeliverableNotifyUrl } from '../net/notify-url-guard';
 import { toDomainError } from './temporal-errors';
-import { validationError } from './validation-error';
+import { RequestValidationError, validationError } from './validation-error';
 
 export interface PaymentClientOptions {
   taskQueue?: string;
   /** Production rules for notifyUrl (https, public addresses only); default: NODE_ENV === 'production'. */
   production?: boolean;
   workflowOptions?: PaymentWorkflowOptions;
+  /**
+   * The merchant's own channel accounts (e.g. MerchantRepository.findMerchant), to refuse a `channel`
+   * outside them before anything starts (contract section 2). Without it, the caller checks.
+   */
+  merchantChannels?: (merchantId: string) => Promise<readonly string[] | null>;
 }
 
 /**
@@ -66,6 +71,14 @@ export class PaymentClient {
     const parsed = CreatePaymentRequestSchema.safeParse(raw);
     if (!parsed.success) throw validationError(parsed.error);
     const input: CreatePaymentInput = { merchantId, ...parsed.data };
+    if (input.channel !== undefined && this.opts.merchantChannels) {
+      const own = await this.opts.merchantChannels(merchantId);
+      if (!own?.includes(input.channel)) {
+        throw new RequestValidationError([
+          { path: 'channel', message: "must be one of the merchant's own channel accounts" },
+        ]);
+      }
+    }
     if (input.notifyUrl) {
       await assertDeliverableNotifyUrl(input.notifyUrl, {
         production: this.opts.production ?? process.env.NODE_ENV === 'production',

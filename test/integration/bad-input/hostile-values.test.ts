@@ -1,3 +1,5 @@
+import { PaymentClient } from '../../../src/client/payment-client';
+import { MerchantRepository } from '../../../src/db/merchant-repository';
 import { inMinutes, orderNo, startTestStack, type TestStack } from '../support/test-stack';
 
 /**
@@ -130,4 +132,20 @@ test('NUL in a refund reason is a 400 and reserves nothing', async () => {
   expect((await stack.pool.query('SELECT 1 FROM refunds WHERE payment_id = $1', [p.body.id])).rowCount).toBe(
     0,
   );
+});
+
+test("the typed client, given the merchant's channels, refuses a foreign channel before any workflow starts", async () => {
+  const merchants = new MerchantRepository(stack.pool);
+  const client = new PaymentClient(stack.client.temporal, {
+    taskQueue: stack.taskQueue,
+    merchantChannels: async (id) => (await merchants.findMerchant(id))?.channels ?? null,
+  });
+  for (const channel of ['nope', 'alipay', 'constructor']) {
+    const base = valid();
+    await expect(client.create('m_demo', { ...base, channel })).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+      errors: [expect.objectContaining({ path: 'channel' })],
+    });
+    expect(await client.get('m_demo', base.outTradeNo)).toBeNull();
+  }
 });
