@@ -152,6 +152,16 @@ test("operators and admins read any merchant's payment and refunds; another merc
   });
   expect(succeeded.body).toMatchObject({ status: 409, code: 'REFUND_NOT_FAILED' });
   expect(await auditCount()).toBe(before);
+
+  // A refund still PROCESSING past REFUND_STUCK_AFTER_MS (1 h) is listed; made so in the record here.
+  await stack.pool.query(
+    `UPDATE refunds SET status = 'PROCESSING', succeeded_at = NULL, updated_at = now() - interval '2 hours' WHERE id = $1`,
+    [refund.body.id],
+  );
+  const stuck = await stack.api('GET', '/v1/ops/exceptions?kind=REFUND_STUCK_PROCESSING', { key: OPERATOR });
+  expect(stuck.body.exceptions).toEqual(
+    expect.arrayContaining([expect.objectContaining({ id: refund.body.id, paymentId: p.id })]),
+  );
 });
 
 test('retry-rule PUT and DELETE keep their reason; disabling a disabled rule is not audited again', async () => {
