@@ -29,10 +29,11 @@ function readForm(req: FastifyRequest): Fields {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   const body = typeof req.body === 'string' ? req.body : '';
   if (type !== 'application/x-www-form-urlencoded') {
+    // Reasons are fixed texts (what varies goes into the raw fields), so that rejections group (see NotificationInbox).
     return {
       ok: false,
-      reason: `unsupported content type ${type || '(none)'}`,
-      fields: { _body: body.slice(0, 512) },
+      reason: 'unsupported content type',
+      fields: { _contentType: type.slice(0, 128), _body: body.slice(0, 512) },
     };
   }
   const fields: Record<string, string> = {};
@@ -42,7 +43,7 @@ function readForm(req: FastifyRequest): Fields {
     if (Object.hasOwn(fields, k)) return { ok: false, reason: 'a field is repeated', fields };
     fields[k] = v;
     const p = textProblem(k, 'name') ?? textProblem(v, 'free');
-    if (p) return { ok: false, reason: `field ${k.replace(/[^\x20-\x7e]/g, '?').slice(0, 64)} ${p}`, fields };
+    if (p) return { ok: false, reason: `a field ${p}`, fields: { ...fields, _field: k.slice(0, 64) } };
   }
   if (n === 0) return { ok: false, reason: 'empty body', fields };
   return { ok: true, fields };
@@ -115,7 +116,7 @@ export async function registerNotifyRoutes(app: FastifyInstance, deps: NotifyDep
         }
         if (!form.ok) {
           await recordRefusal(req, form.reason, form.fields);
-          return fail(reply, form.reason.startsWith('unsupported content type') ? 415 : 400);
+          return fail(reply, form.reason === 'unsupported content type' ? 415 : 400);
         }
         const fields = form.fields;
         const v = deps.channels.get(channelName).verifyNotify(fields);
