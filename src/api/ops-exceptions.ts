@@ -63,8 +63,9 @@ interface Row {
   payment_id: string | null;
   detail: string;
   at: Date;
-  at_us: string;
-  count: string;
+  /** Microseconds since the epoch: the cursor keeps PostgreSQL's full precision (a Date would drop it). */
+  at_us: string | number;
+  count: string | number;
 }
 
 /** One list of what needs a person, newest first; each source is a small query. $1: stuck-refund interval in ms. */
@@ -151,7 +152,7 @@ export async function listExceptions(
     })),
     nextCursor:
       page.rows.length > q.limit && last
-        ? Buffer.from(JSON.stringify([last.at_us, last.kind, last.id])).toString('base64url')
+        ? Buffer.from(JSON.stringify([String(last.at_us), last.kind, last.id])).toString('base64url')
         : null,
     counts: Object.fromEntries(counts.rows.map((r) => [r.kind, Number(r.n)])),
   };
