@@ -11,6 +11,7 @@ import { NotificationInbox } from '../db/notification-inbox';
 import { PaymentRepository } from '../db/payment-repository';
 import { installAuth } from './auth';
 import { registerFundCheckRoutes } from './fund-check-routes';
+import { clientErrorHandler, frameworkErrorHandler, installEdgeHooks } from './edge';
 import { registerHealthRoutes } from './health-routes';
 import { registerNotificationRoutes } from './notification-routes';
 import { registerNotifyRoutes } from './notify-routes';
@@ -25,6 +26,8 @@ export interface ApiDeps {
   client: PaymentClient;
   channels: ChannelRegistry;
   logger?: boolean;
+  /** A refund PROCESSING longer than this is listed in /v1/ops/exceptions (default 1 h). */
+  refundStuckAfterMs?: number;
 }
 
 export async function buildApi({
@@ -32,11 +35,23 @@ export async function buildApi({
   client,
   channels,
   logger = false,
+  refundStuckAfterMs = Number(process.env.REFUND_STUCK_AFTER_MS) || undefined,
 }: ApiDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger, bodyLimit: 256 * 1024 });
+  const merchants = new MerchantRepository(pool);
+  const app = Fastify({
+    logger,
+    bodyLimit: 256 * 1024,
+    // Long path ids reach their route (and its 404), rather than a router error.
+    routerOptions: { maxParamLength: 16 * 1024 },
+    frameworkErrors: frameworkErrorHandler(merchants),
+    clientErrorHandler,
+    // A missing Host header is answered by our hook as problem+json, not by Node with an empty 400.
+    http: { requireHostHeader: false },
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
+  installEdgeHooks(app);
 
   await app.register(swagger, {
     openapi: {
@@ -45,20 +60,43 @@ export async function buildApi({
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
     transform: jsonSchemaTransform,
+    transformObject: (d) => optionalNullableBodies('openapiObject' in d ? d.openapiObject : d.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const payments = new PaymentRepository(pool);
-  installAuth(app, new MerchantRepository(pool));
+  installAuth(app, merchants);
   registerHealthRoutes(app, pool, client);
-  registerPaymentRoutes(app, client, payments);
+  registerPaymentRoutes(app, client, payments, merchants);
   const refunds = RefundClient.alongside(client, pool);
   registerRefundRoutes(app, refunds);
-  registerOpsPaymentRoutes(app, pool, client, payments, refunds);
+  registerOpsPaymentRoutes(app, pool, client, payments, refunds, { refundStuckAfterMs });
   registerRetryRuleRoutes(app, pool);
   await registerNotifyRoutes(app, { client, channels, inbox: new NotificationInbox(pool), payments });
   registerNotificationRoutes(app, pool);
   registerFundCheckRoutes(app, pool);
   return app;
+}
+
+type Doc = { paths?: Record<string, Record<string, { requestBody?: RequestBody } | undefined> | undefined> };
+type RequestBody = { required?: boolean; content?: Record<string, { schema?: unknown }> };
+
+const acceptsNull = (schema: unknown): boolean => {
+  if (!schema || typeof schema !== 'object') return false;
+  const s = schema as { nullable?: boolean; type?: unknown; anyOf?: unknown[]; oneOf?: unknown[] };
+  if (s.nullable === true || s.type === 'null' || (Array.isArray(s.type) && s.type.includes('null')))
+    return true;
+  return [...(s.anyOf ?? []), ...(s.oneOf ?? [])].some(acceptsNull);
+};
+
+/** @fastify/swagger marks every body required; a body schema that accepts null (e.g. DELETE's `{ reason }`) is optional. */
+function optionalNullableBodies<T>(doc: T): T {
+  for (const ops of Object.values((doc as Doc).paths ?? {})) {
+    for (const op of Object.values(ops ?? {})) {
+      const body = op?.requestBody;
+      if (body && Object.values(body.content ?? {}).some((m) => acceptsNull(m.schema))) body.required = false;
+    }
+  }
+  return doc;
 }

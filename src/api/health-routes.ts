@@ -1,22 +1,51 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
+import { z } from 'zod';
 import type { PaymentClient } from '../client/payment-client';
 
+const Readiness = z.object({
+  status: z.enum(['ready', 'not ready']),
+  db: z.boolean(),
+  temporal: z.boolean(),
+});
+
+/** Contract section 0: liveness and readiness, in the OpenAPI document like every other endpoint. */
 export function registerHealthRoutes(app: FastifyInstance, pool: Pool, client: PaymentClient): void {
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
-    const [db, temporal] = await Promise.all([
-      pool.query('SELECT 1').then(
-        () => true,
-        () => false,
-      ),
-      client.temporal.workflowService.getSystemInfo({}).then(
-        () => true,
-        () => false,
-      ),
-    ]);
-    return reply
-      .code(db && temporal ? 200 : 503)
-      .send({ status: db && temporal ? 'ready' : 'not ready', db, temporal });
-  });
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get(
+    '/healthz',
+    {
+      schema: {
+        summary: 'Liveness: 200 while the process lives',
+        tags: ['health'],
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+  r.get(
+    '/readyz',
+    {
+      schema: {
+        summary: 'Readiness: 200 only when PostgreSQL and Temporal are reachable, else 503',
+        tags: ['health'],
+        response: { 200: Readiness, 503: Readiness },
+      },
+    },
+    async (_req, reply) => {
+      const [db, temporal] = await Promise.all([
+        pool.query('SELECT 1').then(
+          () => true,
+          () => false,
+        ),
+        client.temporal.workflowService.getSystemInfo({}).then(
+          () => true,
+          () => false,
+        ),
+      ]);
+      const ready = db && temporal;
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', db, temporal });
+    },
+  );
 }

@@ -4,19 +4,16 @@ import type { Pool } from 'pg';
 import { z } from 'zod';
 import { NotificationRepository } from '../db/notification-repository';
 import { NOTIFICATION_TYPES } from '../domain/merchant-notification';
-import { DomainError } from '../domain/domain-errors';
-import { merchantOf } from './auth';
+import { ReasonSchema } from '../client/text-schemas';
+import { readScope } from './auth';
+import { idParams, idShape, notFound } from './path-ids';
 import { requireRole, roleHook } from './ops-auth';
 import { problemResponses } from './response-schemas';
 
 const security = [{ bearerAuth: [] }];
-const EventIdParams = z.object({
-  id: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'must be a notification id (evt_…)'),
-});
-const PaymentIdParams = z.object({
-  id: z.string().regex(/^pay_[0-9a-f]{32}$/, 'must be a payment id (pay_…)'),
-});
-const ResendBody = z.object({ reason: z.string().trim().min(3).max(500) });
+const EventIdParams = idParams('notification');
+const PaymentIdParams = idParams('payment');
+const ResendBody = z.object({ reason: ReasonSchema });
 
 export const NotificationSchema = z.object({
   id: z.string(),
@@ -66,6 +63,7 @@ export function registerNotificationRoutes(app: FastifyInstance, pool: Pool): vo
     '/v1/ops/notifications/:id/resend',
     {
       onRequest: roleHook('OPERATOR', 'ADMIN'),
+      preValidation: idShape('notification'),
       schema: {
         summary: 'Deliver a merchant notification again (same event id and body)',
         tags: ['ops'],
@@ -82,7 +80,7 @@ export function registerNotificationRoutes(app: FastifyInstance, pool: Pool): vo
         { label: who.label, role: who.role },
         req.body.reason,
       );
-      if (!done) throw new DomainError('NOT_FOUND', `notification ${req.params.id} not found`);
+      if (!done) throw notFound('notification', req.params.id);
       return reply.code(202).send(done.after);
     },
   );
@@ -91,6 +89,7 @@ export function registerNotificationRoutes(app: FastifyInstance, pool: Pool): vo
     '/v1/ops/notifications/:id',
     {
       onRequest: roleHook('OPERATOR', 'ADMIN'),
+      preValidation: idShape('notification'),
       schema: {
         summary: 'A merchant notification with every delivery try',
         tags: ['ops'],
@@ -104,7 +103,7 @@ export function registerNotificationRoutes(app: FastifyInstance, pool: Pool): vo
     },
     async (req) => {
       const n = await notifications.findById(req.params.id);
-      if (!n) throw new DomainError('NOT_FOUND', `notification ${req.params.id} not found`);
+      if (!n) throw notFound('notification', req.params.id);
       return { ...n, deliveryAttempts: await notifications.listAttempts(n.id) };
     },
   );
@@ -112,8 +111,9 @@ export function registerNotificationRoutes(app: FastifyInstance, pool: Pool): vo
   r.get(
     '/v1/payments/:id/notifications',
     {
+      preValidation: idShape('payment'),
       schema: {
-        summary: "The merchant notifications of one of the merchant's payments",
+        summary: 'The merchant notifications of a payment (merchant: its own; operator, admin: any)',
         tags: ['payments'],
         security,
         params: PaymentIdParams,
@@ -121,12 +121,11 @@ export function registerNotificationRoutes(app: FastifyInstance, pool: Pool): vo
       },
     },
     async (req) => {
-      const merchantId = merchantOf(req);
-      const own = await pool.query('SELECT 1 FROM payments WHERE id = $1 AND merchant_id = $2', [
-        req.params.id,
-        merchantId,
-      ]);
-      if (own.rowCount !== 1) throw new DomainError('NOT_FOUND', `payment ${req.params.id} not found`);
+      const own = await pool.query(
+        'SELECT 1 FROM payments WHERE id = $1 AND ($2::text IS NULL OR merchant_id = $2)',
+        [req.params.id, readScope(req) ?? null],
+      );
+      if (own.rowCount !== 1) throw notFound('payment', req.params.id);
       return { notifications: await notifications.listForPayment(req.params.id) };
     },
   );

@@ -4,23 +4,30 @@ import type { Pool } from 'pg';
 import { z } from 'zod';
 import type { PaymentClient } from '../client/payment-client';
 import type { RefundClient } from '../client/refund-client';
+import { ReasonSchema } from '../client/text-schemas';
 import { appendAudit } from '../db/audit-log';
 import type { PaymentRepository } from '../db/payment-repository';
 import { RefundRepository } from '../db/refund-repository';
-import { DomainError } from '../domain/domain-errors';
 import type { PaymentView } from '../domain/payment';
-import { requireRole } from './ops-auth';
-import { ExceptionsSchema, listExceptions } from './ops-exceptions';
+import { READ_ROLES, requireRole, roleHook, WRITE_ROLES } from './ops-auth';
+import {
+  DEFAULT_REFUND_STUCK_AFTER_MS,
+  ExceptionsQuerySchema,
+  ExceptionsSchema,
+  listExceptions,
+} from './ops-exceptions';
+import { idParams, idShape, notFound } from './path-ids';
+import { HttpProblem } from './problem';
 import { RefundSchema } from './refund-routes';
 import { PaymentSchema, problemResponses } from './response-schemas';
 
-const IdParams = z.object({ id: z.string().regex(/^pay_[0-9a-f]{32}$/, 'must be a payment id (pay_…)') });
-export const ReasonBody = z.object({ reason: z.string().trim().min(3).max(500) });
+export const ReasonBody = z.object({ reason: ReasonSchema });
 const security = [{ bearerAuth: [] }];
 
 /**
  * Operator entries on payments (contract section 6). The workflow does the work (it is the only writer);
- * the route checks the role, and writes who, when, what and the state before and after to the audit log.
+ * the route checks the role (an onRequest hook: before the body is read), and writes who, when, what and
+ * the state before and after to the audit log.
  */
 export function registerOpsPaymentRoutes(
   app: FastifyInstance,
@@ -28,6 +35,7 @@ export function registerOpsPaymentRoutes(
   client: PaymentClient,
   payments: PaymentRepository,
   refunds: RefundClient,
+  opts: { refundStuckAfterMs?: number } = {},
 ): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const refundRecords = new RefundRepository(pool);
@@ -46,24 +54,26 @@ export function registerOpsPaymentRoutes(
 
   const load = async (id: string): Promise<PaymentView> => {
     const p = await payments.findById(id);
-    if (!p) throw new DomainError('NOT_FOUND', `payment ${id} not found`);
+    if (!p) throw notFound('payment', id);
     return p;
   };
 
   r.post(
     '/v1/ops/payments/:id/query',
     {
+      onRequest: roleHook(...READ_ROLES),
+      preValidation: idShape('payment'),
       schema: {
         summary: 'Ask the channel now and apply the answer',
         tags: ['ops'],
         security,
-        params: IdParams,
+        params: idParams('payment'),
         body: ReasonBody,
         response: { 200: PaymentSchema, ...problemResponses },
       },
     },
     async (req) => {
-      const who = requireRole(req, 'OPERATOR', 'ADMIN');
+      const who = requireRole(req, ...READ_ROLES);
       const before = await load(req.params.id);
       const after = await client.operatorQuery(before.merchantId, before.outTradeNo);
       await appendAudit(pool, {
@@ -82,17 +92,19 @@ export function registerOpsPaymentRoutes(
   r.post(
     '/v1/ops/payments/:id/cancel',
     {
+      onRequest: roleHook(...WRITE_ROLES),
+      preValidation: idShape('payment'),
       schema: {
         summary: 'Reverse at the channel: close if unpaid (admin)',
         tags: ['ops'],
         security,
-        params: IdParams,
+        params: idParams('payment'),
         body: ReasonBody,
         response: { 200: PaymentSchema, ...problemResponses },
       },
     },
     async (req) => {
-      const who = requireRole(req, 'ADMIN');
+      const who = requireRole(req, ...WRITE_ROLES);
       const before = await load(req.params.id);
       // Paid: the reversal is a refund of everything not yet refunded, as its own durable refund.
       const after =
@@ -115,20 +127,36 @@ export function registerOpsPaymentRoutes(
   r.post(
     '/v1/ops/refunds/:id/retry',
     {
+      onRequest: roleHook(...READ_ROLES),
+      preValidation: idShape('refund'),
       schema: {
         summary: 'Send a FAILED refund again, with the same channel refund number',
+        description: 'A refund that is not FAILED (PROCESSING or SUCCEEDED) answers 409 REFUND_NOT_FAILED.',
         tags: ['ops'],
         security,
-        params: z.object({ id: z.string().regex(/^ref_[0-9a-f]{32}$/, 'must be a refund id (ref_…)') }),
+        params: idParams('refund'),
         body: ReasonBody,
         response: { 200: RefundSchema, ...problemResponses },
       },
     },
     async (req) => {
-      const who = requireRole(req, 'OPERATOR', 'ADMIN');
+      const who = requireRole(req, ...READ_ROLES);
       const before = (await refundRecords.findById(req.params.id))?.view;
-      if (!before) throw new DomainError('NOT_FOUND', `refund ${req.params.id} not found`);
-      const { refund } = await refunds.retryFailed(req.params.id, req.body.reason);
+      if (!before) throw notFound('refund', req.params.id);
+      if (before.status !== 'FAILED') {
+        throw new HttpProblem(
+          'REFUND_NOT_FAILED',
+          `refund is ${before.status}: only a FAILED refund is retried`,
+        );
+      }
+      const { refund, reopened } = await refunds.retryFailed(req.params.id, req.body.reason);
+      if (!reopened) {
+        // It stopped being FAILED between our read and the retry (a concurrent retry won): not ours to audit.
+        throw new HttpProblem(
+          'REFUND_NOT_FAILED',
+          `refund is ${refund.status}: only a FAILED refund is retried`,
+        );
+      }
       await appendAudit(pool, {
         actor: who,
         action: 'refund.retry',
@@ -145,17 +173,18 @@ export function registerOpsPaymentRoutes(
   r.get(
     '/v1/ops/exceptions',
     {
+      onRequest: roleHook(...READ_ROLES),
       schema: {
-        summary: 'Everything automation could not resolve, for operators',
+        summary: 'Everything automation could not resolve, for operators (paged, newest first)',
         tags: ['ops'],
         security,
-        querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        querystring: ExceptionsQuerySchema,
         response: { 200: ExceptionsSchema, ...problemResponses },
       },
     },
     async (req) => {
-      requireRole(req, 'OPERATOR', 'ADMIN');
-      return listExceptions(pool, req.query.limit);
+      requireRole(req, ...READ_ROLES);
+      return listExceptions(pool, req.query, opts.refundStuckAfterMs ?? DEFAULT_REFUND_STUCK_AFTER_MS);
     },
   );
 }

@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RefundClient } from '../client/refund-client';
-import { CreateRefundRequestSchema, PaymentIdSchema, RefundIdSchema } from '../client/refund-schemas';
+import { CreateRefundRequestSchema } from '../client/refund-schemas';
 import { REFUND_STATUSES } from '../domain/refund';
-import { merchantOf } from './auth';
+import { merchantOf, readScope } from './auth';
+import { idParams, idShape, notFound } from './path-ids';
 import { problemResponses } from './response-schemas';
 
 /** The refund object of contract section 5, exactly. */
@@ -36,11 +37,12 @@ export function registerRefundRoutes(app: FastifyInstance, refunds: RefundClient
   r.post(
     '/v1/payments/:id/refunds',
     {
+      preValidation: idShape('payment'),
       schema: {
         summary: 'Refund a succeeded payment, in full or in part (idempotent on outRefundNo)',
         tags: ['refunds'],
         security,
-        params: z.object({ id: PaymentIdSchema }),
+        params: idParams('payment'),
         body: CreateRefundRequestSchema,
         response: { 200: RefundSchema, 201: RefundSchema, ...problemResponses },
       },
@@ -55,28 +57,38 @@ export function registerRefundRoutes(app: FastifyInstance, refunds: RefundClient
   r.get(
     '/v1/payments/:id/refunds',
     {
+      preValidation: idShape('payment'),
       schema: {
-        summary: "List a payment's refunds",
+        summary: "List a payment's refunds (merchant: its own; operator, admin: any)",
         tags: ['refunds'],
         security,
-        params: z.object({ id: PaymentIdSchema }),
+        params: idParams('payment'),
         response: { 200: RefundListSchema, ...problemResponses },
       },
     },
-    async (req) => ({ refunds: await refunds.listForPayment(merchantOf(req), req.params.id) }),
+    async (req) => {
+      const list = await refunds.refunds.listForPayment(req.params.id, readScope(req));
+      if (!list) throw notFound('payment', req.params.id);
+      return { refunds: list.map((x) => x.view) };
+    },
   );
 
   r.get(
     '/v1/refunds/:id',
     {
+      preValidation: idShape('refund'),
       schema: {
-        summary: 'Get a refund',
+        summary: 'Get a refund (merchant: its own; operator, admin: any)',
         tags: ['refunds'],
         security,
-        params: z.object({ id: RefundIdSchema }),
+        params: idParams('refund'),
         response: { 200: RefundSchema, ...problemResponses },
       },
     },
-    async (req) => refunds.get(merchantOf(req), req.params.id),
+    async (req) => {
+      const found = await refunds.refunds.findById(req.params.id, readScope(req));
+      if (!found) throw notFound('refund', req.params.id);
+      return found.view;
+    },
   );
 }

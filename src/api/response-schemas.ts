@@ -48,5 +48,8 @@ export const problemResponses = {
   403: ProblemSchema,
   404: ProblemSchema,
   409: ProblemSchema,
+  413: ProblemSchema,
+  415: ProblemSchema,
   422: ProblemSchema,
+  503: ProblemSchema,
 };

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
+import { z } from 'zod';
 import { RequestValidationError } from '../client/validation-error';
 import { AuditLog } from '../db/audit-log';
 import { RetryRuleRepository } from '../db/retry-rule-repository';
@@ -16,6 +17,7 @@ import {
   RetryRuleListSchema,
   RetryRuleSchema,
   RuleNoParamsSchema,
+  RuleNoSchema,
 } from './retry-rule-schemas';
 
 const security = [{ bearerAuth: [] }];
@@ -82,12 +84,19 @@ export function registerRetryRuleRoutes(app: FastifyInstance, pool: Pool): void 
     '/v1/ops/retry-rules/:ruleNo',
     {
       onRequest: roleHook(...WRITE_ROLES),
+      preValidation: async (req) => {
+        // DELETE names an existing rule: any other ruleNo, whatever its shape, names nothing (404).
+        const { ruleNo } = req.params as { ruleNo?: string };
+        if (!RuleNoSchema.safeParse(ruleNo).success)
+          throw new DomainError('NOT_FOUND', 'retry rule not found');
+      },
       schema: {
         summary: 'Disable a retry rule (admin)',
-        description: 'The rule is kept, disabled, and answered. Idempotent. Audited.',
+        description:
+          'The rule is kept, disabled, and answered. Idempotent: disabling a disabled rule changes nothing and is not audited again. The body `{ "reason" }` is optional.',
         tags,
         security,
-        params: RuleNoParamsSchema,
+        params: z.object({ ruleNo: z.string() }),
         body: DeleteRetryRuleBodySchema,
         response: { 200: RetryRuleSchema, ...problemResponses },
       },

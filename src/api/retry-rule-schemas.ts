@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ChannelNameSchema, CurrencySchema, TimestampSchema } from '../client/payment-schemas';
 import { SOURCES, TRANSACTION_TYPES } from '../domain/payment-status';
+import { text, ReasonSchema } from '../client/text-schemas';
 import { parseRfc3339Millis } from '../domain/rfc3339';
 import { CODE_MODES } from '../domain/retry-rules/retry-rule';
 
@@ -13,11 +14,7 @@ export const RuleNoSchema = z
 export const RuleNoParamsSchema = z.object({ ruleNo: RuleNoSchema });
 
 /** Every operator call may say why (contract section 6); it is kept in the audit log. */
-export const ReasonSchema = z
-  .string()
-  .trim()
-  .min(3, 'must be 3-500 characters')
-  .max(500, 'must be 3-500 characters');
+export { ReasonSchema };
 
 const MAX_LIST = 100;
 
@@ -127,7 +124,7 @@ export const AuditLogQuerySchema = z.object({
     .string()
     .regex(/^[a-z][a-z0-9_]{0,31}$/, 'must be a target type such as retry_rule')
     .optional(),
-  targetId: z.string().min(1).max(128).optional(),
+  targetId: text({ max: 128, kind: 'name' }).optional(),
 });
 
 export const AuditEntrySchema = z.object({

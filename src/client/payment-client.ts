@@ -24,7 +24,7 @@ import { paymentStartOperation } from './payment-start';
 import { LateMoneyClient } from './late-money-client';
 import type { PaymentRecords } from './payment-records';
 import { isWorkflowGone, toDomainError } from './temporal-errors';
-import { validationError } from './validation-error';
+import { RequestValidationError, validationError } from './validation-error';
 
 export interface PaymentClientOptions {
   taskQueue?: string;
@@ -36,6 +36,11 @@ export interface PaymentClientOptions {
    * has ended or been deleted; without it such a payment answers NOT_FOUND.
    */
   records?: PaymentRecords;
+  /**
+   * The merchant's own channel accounts (e.g. MerchantRepository.findMerchant), to refuse a `channel`
+   * outside them before anything starts (contract section 2). Without it, the caller checks.
+   */
+  merchantChannels?: (merchantId: string) => Promise<readonly string[] | null>;
 }
 
 type Handle = ReturnType<Client['workflow']['getHandle']>;
@@ -72,6 +77,14 @@ export class PaymentClient {
     const parsed = CreatePaymentRequestSchema.safeParse(raw);
     if (!parsed.success) throw validationError(parsed.error);
     const input: CreatePaymentInput = { merchantId, ...parsed.data };
+    if (input.channel !== undefined && this.opts.merchantChannels) {
+      const own = await this.opts.merchantChannels(merchantId);
+      if (!own?.includes(input.channel)) {
+        throw new RequestValidationError([
+          { path: 'channel', message: "must be one of the merchant's own channel accounts" },
+        ]);
+      }
+    }
     if (input.notifyUrl) {
       await assertDeliverableNotifyUrl(input.notifyUrl, {
         production: this.opts.production ?? process.env.NODE_ENV === 'production',

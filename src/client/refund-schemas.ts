@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_AMOUNT } from '../domain/money';
 import { AUTO_REFUND_PREFIX, isReservedOutRefundNo, REFUND_ID } from '../domain/refund';
+import { text } from './text-schemas';
 
 /** Request schemas of refunds: runtime validation for the typed client and the HTTP edge, and the OpenAPI document. */
 export const CreateRefundRequestSchema = z.object({
@@ -16,7 +17,7 @@ export const CreateRefundRequestSchema = z.object({
     .int('must be an integer number of minor units')
     .min(1, 'must be at least 1')
     .max(MAX_AMOUNT, `must not exceed ${MAX_AMOUNT}`),
-  reason: z.string().min(1).max(256).optional(),
+  reason: text({ max: 256 }).optional(),
 });
 export type CreateRefundRequest = z.input<typeof CreateRefundRequestSchema>;
 

@@ -1,4 +1,6 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { toStorableText } from '../domain/text-rules';
+import { withTransaction } from './transaction';
 
 export interface InboxEntry {
   channel: string;
@@ -11,24 +13,62 @@ export interface InboxEntry {
   paymentId: string | null;
 }
 
+/** Raw rows kept per group of identical rejections (channel, reason, claimed payment); the rest are counted. */
+export const RETAINED_REJECTIONS_PER_GROUP = 100;
+
+const MAX_FIELD = 2_048;
+const MAX_FIELDS = 64;
+
+/**
+ * What the inbox keeps of a value: printable text (a refused character is written as a visible
+ * `\uXXXX`, as PostgreSQL refuses NUL and lone surrogates), at most 2 KiB.
+ */
+const storable = (s: string | null): string | null =>
+  s === null ? null : toStorableText(s.slice(0, MAX_FIELD));
+
+function storableRaw(raw: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw).slice(0, MAX_FIELDS)) out[storable(k)!] = storable(v)!;
+  return out;
+}
+
 /** The inbox of channel notifications: every one received is kept, raw, with its verification result. */
 export class NotificationInbox {
   constructor(private readonly pool: Pool) {}
 
-  /** Records the notification; `duplicate` when an accepted one with the same notify id was already recorded. */
+  /**
+   * Records the notification; `duplicate` when an accepted one with the same notify id was already
+   * recorded. A rejected one is counted in its group and kept raw only while the group is small.
+   */
   async record(e: InboxEntry): Promise<{ duplicate: boolean }> {
-    const res = await this.pool.query(
+    if (e.verified) return this.insert(this.pool, e);
+    return withTransaction(this.pool, async (c) => {
+      const group = await c.query<{ count: string }>(
+        `INSERT INTO channel_notification_rejections (channel, reason, payment_key, count)
+           VALUES ($1, $2, $3, 1)
+           ON CONFLICT (channel, reason, payment_key) DO UPDATE
+             SET count = channel_notification_rejections.count + 1, last_at = now()
+           RETURNING count`,
+        [storable(e.channel), storable(e.rejectionReason ?? '?'), e.paymentId ?? ''],
+      );
+      if (Number(group.rows[0]!.count) > RETAINED_REJECTIONS_PER_GROUP) return { duplicate: false };
+      return this.insert(c, e);
+    });
+  }
+
+  private async insert(c: Pool | PoolClient, e: InboxEntry): Promise<{ duplicate: boolean }> {
+    const res = await c.query(
       `INSERT INTO channel_notifications (channel, notify_id, raw, verified, rejection_reason, out_trade_no, trade_status, payment_id)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
-       ON CONFLICT (channel, notify_id) WHERE verified DO NOTHING`,
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
+         ON CONFLICT (channel, notify_id) WHERE verified DO NOTHING`,
       [
-        e.channel,
-        e.notifyId,
-        JSON.stringify(e.raw),
+        storable(e.channel),
+        storable(e.notifyId),
+        JSON.stringify(storableRaw(e.raw)),
         e.verified,
-        e.rejectionReason,
-        e.outTradeNo,
-        e.tradeStatus,
+        storable(e.rejectionReason ?? (e.verified ? null : '?')),
+        storable(e.outTradeNo),
+        storable(e.tradeStatus),
         e.paymentId,
       ],
     );

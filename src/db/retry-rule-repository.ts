@@ -161,16 +161,19 @@ export class RetryRuleRepository {
   }
 
   /**
-   * Disables the rule (idempotent: an already disabled rule is answered as it is, and the call is
-   * still audited). null when there is no such rule.
+   * Disables the rule. Idempotent: an already disabled rule is answered as it is, with no change and
+   * so no second audit entry (`changed` false). null when there is no such rule.
    */
-  async disable(ruleNo: string, audit?: RuleChangeAudit): Promise<RuleChange | null> {
+  async disable(
+    ruleNo: string,
+    audit?: RuleChangeAudit,
+  ): Promise<(RuleChange & { changed: boolean }) | null> {
     return withTransaction(this.pool, async (c) => {
       const before = await this.lockedRow(c, ruleNo);
       if (before === null) return null;
+      if (!before.enabled) return { before, after: before, changed: false };
       const res = await c.query<RetryRuleRow>(
-        `UPDATE retry_rules SET enabled = false, updated_at = CASE WHEN enabled THEN now() ELSE updated_at END
-         WHERE rule_no = $1 RETURNING ${COLUMNS}`,
+        `UPDATE retry_rules SET enabled = false, updated_at = now() WHERE rule_no = $1 RETURNING ${COLUMNS}`,
         [ruleNo],
       );
       const after = toRule(res.rows[0]!);
@@ -185,7 +188,7 @@ export class RetryRuleRepository {
           after,
         });
       }
-      return { before, after };
+      return { before, after, changed: true };
     });
   }
 

@@ -208,11 +208,12 @@ describe('merchant refunds through HTTP', () => {
       const bad = await refund(p.id, body);
       expect([bad.status, bad.body.code]).toEqual([400, 'VALIDATION_ERROR']);
     }
+    // A path id that names nothing is 404 whatever its shape (contract section 1).
     expect(
       (await stack.api('POST', '/v1/payments/nope/refunds', { body: { outRefundNo: 'a', amount: 1 } }))
         .status,
-    ).toBe(400);
-    expect((await stack.api('GET', '/v1/refunds/ref_nope')).status).toBe(400);
+    ).toBe(404);
+    expect((await stack.api('GET', '/v1/refunds/ref_nope')).status).toBe(404);
     const unknown = await refund(`pay_${'0'.repeat(32)}`, { outRefundNo: 'R-1', amount: 1 });
     expect([unknown.status, unknown.body.code]).toEqual([404, 'NOT_FOUND']);
     expect((await stack.api('GET', `/v1/refunds/ref_${'0'.repeat(32)}`)).status).toBe(404);

@@ -424,10 +424,11 @@ describe('bad input', () => {
   test('bad rule numbers, malformed JSON and a missing body are 4xx problems', async () => {
     for (const bad of ['x'.repeat(33), 'a.b', 'a%20b', '%C3%A9']) {
       expectProblem(await put(bad, validBody()), 400, 'VALIDATION_ERROR');
+      // A DELETE names an existing rule: a malformed ruleNo names nothing, so 404 (contract section 1).
       expectProblem(
         await stack.api('DELETE', `/v1/ops/retry-rules/${bad}`, { key: ADMIN }),
-        400,
-        'VALIDATION_ERROR',
+        404,
+        'NOT_FOUND',
       );
     }
     const no = ruleNo('bad-json');

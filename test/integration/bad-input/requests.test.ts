@@ -1,5 +1,5 @@
-import { assertNoDemoKeysInProduction, DEFAULT_DEMO_KEYS, seedDemo } from '../../src/db/seed';
-import { inMinutes, orderNo, startTestStack, type TestStack } from './support/test-stack';
+import { assertNoDemoKeysInProduction, DEFAULT_DEMO_KEYS, seedDemo } from '../../../src/db/seed';
+import { inMinutes, orderNo, startTestStack, type TestStack } from '../support/test-stack';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -93,8 +93,11 @@ test('operator keys cannot act as a merchant; bad ids and unknown routes are 4xx
   const op = await stack.api('POST', '/v1/payments', { key: 'sk_test_demo_operator', body: valid() });
   expect(op.status).toBe(403);
   expect(op.body.code).toBe('FORBIDDEN');
-  const badId = await stack.api('GET', '/v1/payments/not-an-id');
-  expect(badId.status).toBe(400);
+  // A path id that names nothing the caller may see is 404 whatever its shape (contract section 1).
+  for (const id of ['not-an-id', 'pay_doesnotexist', '%00', 'x'.repeat(5_000), '..%2F..']) {
+    const r = await stack.api('GET', `/v1/payments/${id}`);
+    expect([id.slice(0, 20), r.status, r.body?.code]).toEqual([id.slice(0, 20), 404, 'NOT_FOUND']);
+  }
   const missing = await stack.api('GET', '/v1/payments/pay_00000000000000000000000000000000');
   expect(missing.status).toBe(404);
   expect(missing.body.code).toBe('NOT_FOUND');
