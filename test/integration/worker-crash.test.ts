@@ -22,13 +22,17 @@ test('a worker killed with SIGKILL mid-payment, then restarted: the payment comp
       method: { type: 'bank_card', token: 'sim_timeout_then_success' },
     },
   });
-  await eventually(async () => {
-    const r = await stack.pool.query(
-      'SELECT 1 FROM payment_attempts a JOIN payments p ON p.id = a.payment_id WHERE p.out_trade_no = $1',
+  const channelOutTradeNo = await eventually(async () => {
+    const r = await stack.pool.query<{ channel_out_trade_no: string }>(
+      'SELECT a.channel_out_trade_no FROM payment_attempts a JOIN payments p ON p.id = a.payment_id WHERE p.out_trade_no = $1',
       [outTradeNo],
     );
-    return r.rowCount ? true : undefined;
+    return r.rows[0]?.channel_out_trade_no;
   });
+  // Kill only once the pay call has reached the channel (the trade exists there), so the crash is mid-call.
+  await eventually(async () =>
+    (await stack.channels.get('sandbox').query(channelOutTradeNo)).status !== 'NOT_FOUND' ? true : undefined,
+  );
   await kill(first, 'SIGKILL');
   const second = spawnWorker(stack);
   try {
