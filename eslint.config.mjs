@@ -25,27 +25,18 @@ const restrict = ({ files, ignores = [], paths = [], patterns }) => ({
   ignores,
   rules: { 'no-restricted-imports': ['error', { paths, patterns }] },
 });
-const workflowPatterns = ({ dbTypesAllowed = false } = {}) => [
+const workflowPatterns = () => [
   NODE_BUILTINS.pattern,
   {
     group: ['zod', '@temporalio/activity', '@temporalio/client', '@temporalio/worker'],
     message: 'Workflow code runs in the workflow sandbox: @temporalio/workflow and @temporalio/common only.',
   },
   {
-    ...ours(
-      'api',
-      'channels',
-      'client',
-      'config',
-      'main',
-      'net',
-      'worker',
-      ...(dbTypesAllowed ? [] : ['db']),
-    ),
+    ...ours('api', 'channels', 'client', 'config', 'main', 'net', 'worker', 'db'),
     message: 'Workflows do no I/O: no database, channel, API, client or worker modules.',
   },
   {
-    ...ours('activities', ...(dbTypesAllowed ? ['db'] : [])),
+    ...ours('activities'),
     allowTypeImports: true,
     message: 'Workflows import activities as types only (`import type`), for proxyActivities.',
   },
@@ -78,13 +69,6 @@ const layerRules = [
     ],
   }),
   restrict({ files: ['src/workflows/**/*.ts'], paths: NODE_BUILTINS.paths, patterns: workflowPatterns() }),
-  // Transitional, for the files that still take a record type from src/db: type-only imports of db there
-  // until StatusChange and RefundRecord move to src/domain (issue 7, "Restructure"). Delete when they do.
-  restrict({
-    files: ['src/workflows/payment-saga.ts', 'src/workflows/**/refund-workflow.ts'],
-    paths: NODE_BUILTINS.paths,
-    patterns: workflowPatterns({ dbTypesAllowed: true }),
-  }),
   restrict({
     files: ['src/api/**/*.ts'],
     patterns: [

@@ -16,8 +16,8 @@ import {
   REFUND_WORKFLOW_TYPE,
   type RefundProgress,
   type RefundWorkflowOptions,
-} from '../workflows/refund-contract';
-import type { refundWorkflow } from '../workflows/refund-workflow';
+} from '../workflows/refund/refund-contract';
+import type { refundWorkflow } from '../workflows/refund/refund-workflow';
 import type { PaymentClient } from './payment-client';
 import { CreateRefundRequestSchema, PaymentIdSchema, RefundIdSchema } from './refund-schemas';
 import { validationError } from './validation-error';

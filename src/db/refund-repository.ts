@@ -16,24 +16,13 @@ import {
 import { insertOutboxEvent } from './outbox';
 import { StaleStatusError } from '../domain/status-change';
 import { withTransaction } from './transaction';
+import type { RefundRecord } from '../domain/refund-record';
+
+export type { RefundRecord };
 
 export type { RefundView };
 
 /** Everything the refund workflow and operators need besides the contract's view. */
-export interface RefundRecord {
-  view: RefundView;
-  kind: RefundKind;
-  merchantId: string;
-  /** The payment's order number (search attribute OutTradeNo of the refund workflow). */
-  paymentOutTradeNo: string;
-  attemptNo: number;
-  message: string | null;
-  channel: string;
-  channelOutTradeNo: string;
-  outRequestNo: string;
-  workflowId: string;
-  updatedAt: string;
-}
 
 export interface NewMerchantRefund {
   merchantId: string;

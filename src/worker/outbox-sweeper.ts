@@ -1,11 +1,11 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { MerchantIdKey, NotificationStatusKey } from '../workflows/contract';
-import type { NotificationRepository, UnstartedDelivery } from '../db/notification-repository';
+import type { NotificationRepository, UnstartedDelivery } from '../db/merchant-notification-repository';
 import { notificationWorkflowId } from '../domain/notification-schedule';
 import type {
   MerchantNotificationInput,
   merchantNotificationWorkflow,
-} from '../workflows/merchant-notification-workflow';
+} from '../workflows/merchant-notification/merchant-notification-workflow';
 
 export interface OutboxSweeperOptions {
   notifications: NotificationRepository;

@@ -7,7 +7,7 @@ import {
   autoRefundWorkflowId,
   getRefundQuery,
   REFUND_WORKFLOW_TYPE,
-} from '../../src/workflows/refund-contract';
+} from '../../src/workflows/refund/refund-contract';
 import {
   eventually,
   inMinutes,

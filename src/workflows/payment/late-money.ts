@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { QueryOutcome } from '../../activities/channel-outcomes';
 import type { PaymentView } from '../../domain/payment';
 import { channel, db } from '../activity-proxies';
-import { REFUND_WORKFLOW_TYPE } from '../refund-contract';
+import { REFUND_WORKFLOW_TYPE } from '../refund/refund-contract';
 
 /** What the late-money rule needs: the payment as known, and the attempts already recorded as late money. */
 export interface LateMoneyBook {

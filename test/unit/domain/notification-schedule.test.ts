@@ -17,7 +17,7 @@ import {
   parseSignatureHeader,
   signNotification,
   verifyNotificationSignature,
-} from '../../../src/activities/notify-signature';
+} from '../../../src/activities/merchant-notification-signature';
 import { createHmac } from 'node:crypto';
 
 const s = 1_000;

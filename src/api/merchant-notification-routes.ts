@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import { NotificationRepository } from '../db/notification-repository';
+import { NotificationRepository } from '../db/merchant-notification-repository';
 import { NOTIFICATION_TYPES } from '../domain/merchant-notification';
 import { ReasonSchema } from '../client/text-schemas';
 import { readScope } from './auth';

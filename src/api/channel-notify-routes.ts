@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChannelRegistry } from '../channels/channel-registry';
 import type { PaymentClient } from '../client/payment-client';
-import type { NotificationInbox } from '../db/notification-inbox';
+import type { NotificationInbox } from '../db/channel-notify-inbox';
 import type { PaymentRepository } from '../db/payment-repository';
 import { textProblem } from '../domain/text-rules';
 

@@ -6,9 +6,9 @@ import {
   sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { NotificationActivities } from '../activities/notification-activities';
-import { notificationRetryDelaysMs } from '../domain/notification-schedule';
-import { NotificationStatusKey } from './contract';
+import type { NotificationActivities } from '../../activities/merchant-notification-activities';
+import { notificationRetryDelaysMs } from '../../domain/notification-schedule';
+import { NotificationStatusKey } from '../contract';
 
 export interface MerchantNotificationInput {
   eventId: string;

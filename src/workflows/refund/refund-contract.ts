@@ -3,9 +3,9 @@
  * caller (refund client, API, the payment workflow starting automatic refunds as children). No I/O.
  */
 import { defineQuery } from '@temporalio/workflow';
-import type { RefundKind, RefundStatus, RefundView } from '../domain/refund';
+import type { RefundKind, RefundStatus, RefundView } from '../../domain/refund';
 
-export { autoRefundWorkflowId, refundWorkflowId } from '../domain/refund';
+export { autoRefundWorkflowId, refundWorkflowId } from '../../domain/refund';
 
 export const REFUND_WORKFLOW_TYPE = 'refundWorkflow';
 

@@ -3,9 +3,9 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import type { AttemptOutcome, NotificationRepository } from '../db/notification-repository';
+import type { AttemptOutcome, NotificationRepository } from '../db/merchant-notification-repository';
 import { checkNotifyUrlForm, isForbiddenNotifyAddress } from '../domain/notify-url-policy';
-import { SIGNATURE_HEADER, signNotification } from './notify-signature';
+import { SIGNATURE_HEADER, signNotification } from './merchant-notification-signature';
 
 export const DEFAULT_NOTIFY_TIMEOUT_MS = 5_000;
 
