@@ -2,12 +2,13 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { MerchantIdKey, NotificationStatusKey } from '../workflows/contract';
 import type { NotificationRepository, UnstartedDelivery } from '../db/merchant-notification-repository';
 import { notificationWorkflowId } from '../domain/notification-schedule';
+import { PeriodicSweep, type PeriodicSweepOptions } from './periodic-sweep';
 import type {
   MerchantNotificationInput,
   merchantNotificationWorkflow,
 } from '../workflows/merchant-notification/merchant-notification-workflow';
 
-export interface OutboxSweeperOptions {
+export interface OutboxSweeperOptions extends PeriodicSweepOptions {
   notifications: NotificationRepository;
   client: Client;
   /** Where delivery workflows run, and which events this sweeper starts first (those written there). */
@@ -19,11 +20,6 @@ export interface OutboxSweeperOptions {
   batchSize?: number;
   /** Events written for another task queue are started here too once they waited this long (that queue may be gone). */
   orphanAfterMs?: number;
-  /** Checked before every sweep: false stops the sweeper (e.g. its worker is shutting down). */
-  active?: () => boolean;
-  /** Run once when the sweeper stops (e.g. close the client's connection). */
-  onStop?: () => Promise<void>;
-  log?: (message: string, err?: unknown) => void;
 }
 
 /**
@@ -33,27 +29,16 @@ export interface OutboxSweeperOptions {
  * sweeper, or before a crash that lost the mark) is fine, and the derived workflow id with
  * REJECT_DUPLICATE means a run is never started twice.
  */
-export class OutboxSweeper {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = false;
-  private stopping: Promise<void> | null = null;
-  private lastErrorLogAt = 0;
-  private readonly intervalMs: number;
+export class OutboxSweeper extends PeriodicSweep {
   private readonly batchSize: number;
   private readonly orphanAfterMs: number;
   private readonly scheduleScale: number;
 
   constructor(private readonly opts: OutboxSweeperOptions) {
-    this.intervalMs = opts.intervalMs ?? 500;
+    super('outbox-sweeper', opts.intervalMs ?? 500, 0, opts);
     this.batchSize = opts.batchSize ?? 100;
     this.orphanAfterMs = opts.orphanAfterMs ?? 60_000;
     this.scheduleScale = opts.scheduleScale ?? 1;
-  }
-
-  start(): this {
-    if (!this.stopped && !this.timer && !this.running) this.schedule(0);
-    return this;
   }
 
   /** One sweep: starts what is due; returns how many runs it started (or found started). */
@@ -68,18 +53,6 @@ export class OutboxSweeper {
     if (failed.length > 0)
       this.logThrottled(`could not start ${failed.length} delivery workflow(s)`, failed[0]);
     return results.length - failed.length;
-  }
-
-  /** Stops sweeping, waits for a sweep in progress, then runs onStop. Safe to call more than once. */
-  stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.stopping ??= (async () => {
-      await this.running?.catch(() => undefined);
-      await this.opts.onStop?.().catch(() => undefined);
-    })();
-    return this.stopping;
   }
 
   private async startRun(d: UnstartedDelivery): Promise<void> {
@@ -107,32 +80,5 @@ export class OutboxSweeper {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
     await this.opts.notifications.markStarted(d.id, d.runNo);
-  }
-
-  private schedule(delayMs: number): void {
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      if (this.stopped) return;
-      if (this.opts.active && !this.opts.active()) {
-        void this.stop();
-        return;
-      }
-      this.running = this.sweepOnce()
-        .then(() => undefined)
-        .catch((err: unknown) => this.logThrottled('outbox sweep failed', err))
-        .finally(() => {
-          this.running = null;
-          if (!this.stopped) this.schedule(this.intervalMs);
-        });
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private logThrottled(message: string, err: unknown): void {
-    const now = Date.now();
-    if (now - this.lastErrorLogAt < 30_000) return;
-    this.lastErrorLogAt = now;
-    const log = this.opts.log ?? ((m: string, e?: unknown) => console.warn(`[outbox-sweeper] ${m}:`, e));
-    log(message, err instanceof Object && 'reason' in err ? (err as PromiseRejectedResult).reason : err);
   }
 }
