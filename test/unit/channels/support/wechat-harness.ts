@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,8 @@ import { startSandboxServer, type SandboxServer } from '../../../../src/channels
 
 /** One notify as our receiver got it: headers and the raw body, exactly as sent. */
 export interface ReceivedWechatNotify {
-  headers: IncomingHttpHeaders;
+  /** Lower-case names, one value each (as the service's notify route reads them). */
+  headers: Record<string, string | undefined>;
   rawBody: string;
 }
 
@@ -45,7 +46,10 @@ export async function startWechatHarness(): Promise<WechatHarness> {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     req.on('end', () => {
-      harness.notifies.push({ headers: req.headers, rawBody: body });
+      const headers: Record<string, string | undefined> = {};
+      for (const [name, value] of Object.entries(req.headers))
+        headers[name] = Array.isArray(value) ? value[0] : value;
+      harness.notifies.push({ headers, rawBody: body });
       res.statusCode = harness.answerStatus();
       res.end();
     });
