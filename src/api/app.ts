@@ -18,6 +18,7 @@ import { registerPaymentRoutes } from './payment-routes';
 import { installErrorHandlers } from './problem';
 import { registerRefundRoutes } from './refund-routes';
 import { registerRetryRuleRoutes } from './retry-rule-routes';
+import { registerWechatNotifyRoutes } from './wechat-notify-routes';
 
 export interface ApiDeps {
   pool: Pool;
@@ -57,6 +58,7 @@ export async function buildApi({
   registerOpsPaymentRoutes(app, pool, client, payments, refunds);
   registerRetryRuleRoutes(app, pool);
   await registerNotifyRoutes(app, { client, channels, inbox: new NotificationInbox(pool), payments });
+  await registerWechatNotifyRoutes(app, { client, channels, inbox: new NotificationInbox(pool), payments });
   registerNotificationRoutes(app, pool);
   return app;
 }
