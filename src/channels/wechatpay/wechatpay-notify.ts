@@ -24,7 +24,8 @@ export function verifyWechatNotify(
   account: WechatPayAccountConfig,
   now = new Date(),
 ): NotifyVerification {
-  let notifyId: string | null = null;
+  // Read unverified, only so that a refusal is filed under the id it claims (operators look it up).
+  let notifyId: string | null = /"id"\s*:\s*"([^"]{1,64})"/.exec(notify.rawBody)?.[1] ?? null;
   let outTradeNo: string | null = null;
   const refuse = (reason: string): Refusal => ({ ok: false, notifyId, outTradeNo, reason });
 
