@@ -205,3 +205,27 @@ test('no bill for a day to come', async () => {
   };
   await expect(iterate()).rejects.toThrow(/NO_STATEMENT_EXIST/);
 });
+
+test('drill faults apply to sandbox_wechat: errors have no effect and are UNKNOWN; a timeout takes effect', async () => {
+  const faults = (profile: unknown) =>
+    fetch(`${h.sandbox.url}/sim/faults`, {
+      method: profile ? 'PUT' : 'DELETE',
+      headers: profile ? { 'content-type': 'application/json' } : {},
+      body: profile ? JSON.stringify(profile) : undefined,
+    });
+  try {
+    expect((await faults({ seed: 3, queryError: 1, refundError: 1 })).status).toBeLessThan(300);
+    const answers = await Promise.all([1, 2, 3, 4].map(() => ch.query('any-trade')));
+    for (const q of answers) {
+      expect(q.status).toBe('UNKNOWN');
+      if (q.status === 'UNKNOWN') expect(['SYSTEM_ERROR', 'INVALID_RESPONSE_SIGNATURE']).toContain(q.code);
+    }
+    await faults({ seed: 3, payTimeout: 1 });
+    const req = pay('sim_never_pay');
+    expect(await ch.pay(req)).toMatchObject({ outcome: 'UNKNOWN', code: 'TIMEOUT' });
+    await faults(null);
+    expect(await ch.query(req.outTradeNo)).toMatchObject({ status: 'WAIT_BUYER_PAY' });
+  } finally {
+    await faults(null);
+  }
+});

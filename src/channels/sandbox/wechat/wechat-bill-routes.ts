@@ -22,7 +22,7 @@ export function registerWechatBillRoutes(app: FastifyInstance, ctx: WechatContex
   const validDay = (day: string | undefined): day is string =>
     day !== undefined && beijingDayRange(day) !== null && day <= beijingDay(new Date());
 
-  wechatRoute(app, ctx.keys, 'GET', '/v3/bill/tradebill', (call) => {
+  wechatRoute(app, ctx, 'GET', '/v3/bill/tradebill', null, (call) => {
     const day = call.query.bill_date;
     if (!validDay(day)) return failure(400, 'NO_STATEMENT_EXIST', 'no bill for that day');
     if ((call.query.tar_type ?? 'GZIP') !== 'GZIP')
@@ -37,7 +37,7 @@ export function registerWechatBillRoutes(app: FastifyInstance, ctx: WechatContex
     };
   });
 
-  wechatRoute(app, ctx.keys, 'GET', '/v3/billdownload/file', (call) => {
+  wechatRoute(app, ctx, 'GET', '/v3/billdownload/file', null, (call) => {
     const day = call.query.token;
     if (!validDay(day)) return failure(404, 'RESOURCE_NOT_EXISTS', 'no such bill');
     return { status: 200, raw: billOf(day).file };

@@ -1,3 +1,4 @@
+import type { SandboxFaults } from '../sandbox-faults';
 import type { SandboxScheduler } from '../sandbox-scheduler';
 import type { SandboxTrade } from '../sandbox-trade';
 import type { TradeBook } from '../trade-book';
@@ -11,6 +12,8 @@ export interface WechatContext {
   book: TradeBook;
   ledger: WechatLedger;
   scheduler: SandboxScheduler;
+  /** The drill's fault profile (`PUT /sim/faults` on the sandbox's port), shared with the Alipay accounts. */
+  faults: SandboxFaults;
   /** How long sim_timeout_then_success holds the pay answer back. */
   timeoutDelayMs: number;
   /** How long a refund stays PROCESSING before it ends. */

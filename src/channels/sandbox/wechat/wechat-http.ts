@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { WechatContext } from './wechat-context';
 import type { WechatSandboxKeys } from './wechat-keys';
 import { MAX_CLOCK_SKEW_S, parseAuthorization, signedHeaders, verifyLines } from './wechat-signing';
 
@@ -31,21 +32,31 @@ export const failure = (status: number, code: string, message: string): WechatAn
  * Registers one API v3 route: the request's `Authorization` is checked (merchant id, certificate serial,
  * clock skew, SHA256withRSA over `METHOD\nPATH?QUERY\nTIMESTAMP\nNONCE\nBODY\n`) before the handler runs,
  * and every answer, errors included, is signed with the platform key as WeChat Pay signs them.
+ * `faultAs` names the Alipay-style method whose drill fault rates apply (contract section 4): an error
+ * is an unsigned 503 or a signed 500 SYSTEM_ERROR without effect; a timeout takes effect, then answers late.
  */
 export function wechatRoute(
   app: FastifyInstance,
-  keys: WechatSandboxKeys,
+  ctx: Pick<WechatContext, 'keys' | 'faults' | 'scheduler' | 'timeoutDelayMs'>,
   method: 'GET' | 'POST',
   path: string,
+  faultAs: string | null,
   handler: WechatHandler,
 ): void {
+  const { keys } = ctx;
   app.route({
     method,
     url: path,
     handler: async (req, reply) => {
       const raw = typeof req.body === 'string' ? req.body : '';
       const refusal = authorizationRefusal(req, raw, keys);
+      const fault = refusal || !faultAs ? null : ctx.faults.forGatewayCall(faultAs);
+      if (fault === 'http_5xx') return reply.code(503).type('text/plain').send('service unavailable');
+      if (fault === 'system_error') {
+        return sendSigned(reply, failure(500, 'SYSTEM_ERROR', 'system error (fault)'), keys);
+      }
       const answer = refusal ?? (await runHandler(req, raw, handler));
+      if (fault === 'timeout') await ctx.scheduler.sleep(ctx.timeoutDelayMs);
       return sendSigned(reply, answer, keys);
     },
   });

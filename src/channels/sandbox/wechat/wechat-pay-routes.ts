@@ -18,7 +18,7 @@ import {
  * data, echoed back in queries and bills), as the Alipay sandbox reads it from auth_code.
  */
 export function registerWechatPayRoutes(app: FastifyInstance, ctx: WechatContext): void {
-  wechatRoute(app, ctx.keys, 'POST', '/v3/pay/transactions/native', async (call) => {
+  wechatRoute(app, ctx, 'POST', '/v3/pay/transactions/native', 'alipay.trade.precreate', async (call) => {
     const { body } = call;
     if (stringField(body, 'appid') !== ctx.keys.appId || stringField(body, 'mchid') !== ctx.keys.mchId) {
       return failure(400, 'APPID_MCHID_NOT_MATCH', 'appid and mchid do not match');
@@ -60,22 +60,36 @@ export function registerWechatPayRoutes(app: FastifyInstance, ctx: WechatContext
     return codeUrl(call.baseUrl, trade);
   });
 
-  wechatRoute(app, ctx.keys, 'GET', '/v3/pay/transactions/out-trade-no/:outTradeNo', (call) => {
-    if (call.query.mchid !== ctx.keys.mchId) return failure(400, 'PARAM_ERROR', 'mchid is required');
-    const trade = ctx.book.find(WECHAT_BOOK_ACCOUNT, call.params.outTradeNo ?? '');
-    if (!trade) return failure(404, 'ORDER_NOT_EXIST', 'order does not exist');
-    return { status: 200, body: transactionOf(trade, ctx) };
-  });
+  wechatRoute(
+    app,
+    ctx,
+    'GET',
+    '/v3/pay/transactions/out-trade-no/:outTradeNo',
+    'alipay.trade.query',
+    (call) => {
+      if (call.query.mchid !== ctx.keys.mchId) return failure(400, 'PARAM_ERROR', 'mchid is required');
+      const trade = ctx.book.find(WECHAT_BOOK_ACCOUNT, call.params.outTradeNo ?? '');
+      if (!trade) return failure(404, 'ORDER_NOT_EXIST', 'order does not exist');
+      return { status: 200, body: transactionOf(trade, ctx) };
+    },
+  );
 
-  wechatRoute(app, ctx.keys, 'POST', '/v3/pay/transactions/out-trade-no/:outTradeNo/close', (call) => {
-    if (stringField(call.body, 'mchid') !== ctx.keys.mchId) return failure(400, 'PARAM_ERROR', 'bad mchid');
-    const trade = ctx.book.find(WECHAT_BOOK_ACCOUNT, call.params.outTradeNo ?? '');
-    if (!trade) return failure(404, 'ORDER_NOT_EXIST', 'order does not exist');
-    if (trade.status === 'WAIT_BUYER_PAY') ctx.book.close(trade, call.now);
-    // Closing a closed order again is fine; a paid one is not closable.
-    if (trade.paidAt) return failure(400, 'ORDERPAID', 'order has been paid');
-    return { status: 204 };
-  });
+  wechatRoute(
+    app,
+    ctx,
+    'POST',
+    '/v3/pay/transactions/out-trade-no/:outTradeNo/close',
+    'alipay.trade.close',
+    (call) => {
+      if (stringField(call.body, 'mchid') !== ctx.keys.mchId) return failure(400, 'PARAM_ERROR', 'bad mchid');
+      const trade = ctx.book.find(WECHAT_BOOK_ACCOUNT, call.params.outTradeNo ?? '');
+      if (!trade) return failure(404, 'ORDER_NOT_EXIST', 'order does not exist');
+      if (trade.status === 'WAIT_BUYER_PAY') ctx.book.close(trade, call.now);
+      // Closing a closed order again is fine; a paid one is not closable.
+      if (trade.paidAt) return failure(400, 'ORDERPAID', 'order has been paid');
+      return { status: 204 };
+    },
+  );
 }
 
 /** WeChat's trade_state for a trade as it stands: a paid trade with any refund is REFUND. */

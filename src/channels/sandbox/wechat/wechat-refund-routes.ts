@@ -19,7 +19,7 @@ import { refundEndFor, type WechatRefund } from './wechat-ledger';
  * (sim_refund_abnormal → ABNORMAL); sim_refund_closed ends CLOSED at once, in the answer itself.
  */
 export function registerWechatRefundRoutes(app: FastifyInstance, ctx: WechatContext): void {
-  wechatRoute(app, ctx.keys, 'POST', '/v3/refund/domestic/refunds', (call) => {
+  wechatRoute(app, ctx, 'POST', '/v3/refund/domestic/refunds', 'alipay.trade.refund', (call) => {
     const { body } = call;
     const outTradeNo = stringField(body, 'out_trade_no');
     const outRefundNo = stringField(body, 'out_refund_no');
@@ -70,11 +70,18 @@ export function registerWechatRefundRoutes(app: FastifyInstance, ctx: WechatCont
     return { status: 200, body: refundOf(refund) };
   });
 
-  wechatRoute(app, ctx.keys, 'GET', '/v3/refund/domestic/refunds/:outRefundNo', (call) => {
-    const refund = ctx.ledger.findRefund(call.params.outRefundNo ?? '');
-    if (!refund) return failure(404, 'RESOURCE_NOT_EXISTS', 'refund does not exist');
-    return { status: 200, body: refundOf(refund) } satisfies WechatAnswer;
-  });
+  wechatRoute(
+    app,
+    ctx,
+    'GET',
+    '/v3/refund/domestic/refunds/:outRefundNo',
+    'alipay.trade.fastpay.refund.query',
+    (call) => {
+      const refund = ctx.ledger.findRefund(call.params.outRefundNo ?? '');
+      if (!refund) return failure(404, 'RESOURCE_NOT_EXISTS', 'refund does not exist');
+      return { status: 200, body: refundOf(refund) } satisfies WechatAnswer;
+    },
+  );
 }
 
 function refundOf(refund: WechatRefund): Record<string, unknown> {

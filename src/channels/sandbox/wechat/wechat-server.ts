@@ -56,6 +56,7 @@ export async function startWechatSandbox(opts: WechatSandboxOptions): Promise<We
     book,
     ledger,
     scheduler: opts.scheduler,
+    faults: opts.faults,
     timeoutDelayMs: opts.timeoutDelayMs,
     refundDelayMs: opts.refundDelayMs ?? opts.payDelayMs,
   };
