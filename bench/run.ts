@@ -12,7 +12,7 @@ import { freePort, startTemporalDevServer } from '../scripts/lib/temporal-dev-se
 import { startPostgres } from '../scripts/lib/postgres';
 import { buildApi } from '../src/api/app';
 import { createChannelRegistry } from '../src/channels/channel-registry';
-import { sandboxAccountConfigs } from '../src/channels/sandbox/sandbox-accounts';
+import { sandboxAccountConfigs, sandboxWechatAccountConfig } from '../src/channels/sandbox/sandbox-accounts';
 import { startSandboxServer } from '../src/channels/sandbox/sandbox-server';
 import { PaymentClient } from '../src/client/payment-client';
 import { migrate } from '../src/db/migrate';
@@ -24,6 +24,7 @@ import { benchRefunds } from './refunds';
 import { createSkeletonActivities } from './skeleton-activities';
 import { skeletonCreate, skeletonNotify, type skeletonWorkflow } from './skeleton-workflow';
 import { fmt, RssSampler, runPool, summarize, type Figures } from './stats';
+import { benchWechatPayments } from './wechat-payments';
 
 const N = Number(process.env.BENCH_N ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
@@ -52,9 +53,10 @@ async function main(): Promise<void> {
   const sandbox = await startSandboxServer({ port: 0, dataDir, payDelayMs: NOTIFY_DELAY_MS });
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const channels = createChannelRegistry(
-    sandboxAccountConfigs({ sandboxUrl: sandbox.url, notifyBaseUrl: apiUrl, dataDir }),
-  );
+  const channels = createChannelRegistry([
+    ...sandboxAccountConfigs({ sandboxUrl: sandbox.url, notifyBaseUrl: apiUrl, dataDir }),
+    sandboxWechatAccountConfig({ wechatUrl: sandbox.wechat.url, notifyBaseUrl: apiUrl, dataDir }),
+  ]);
   const { worker, connection: wconn } = await createPaymentWorker({
     temporalAddress: temporal.address,
     pool,
@@ -79,10 +81,14 @@ async function main(): Promise<void> {
   const skeleton = await benchSkeleton(temporal.address);
   // After the skeleton run, so the payments/skeleton comparison is measured exactly as before.
   const refunds = await benchRefunds(apiUrl, pool, payments.paid.slice(0, REFUNDS), CONCURRENCY);
+  const wechat = await benchWechatPayments(apiUrl, pool, N, CONCURRENCY);
 
   console.log('\nresults');
   console.log(
     `  payments  throughput ${fmt(payments.throughput)} /s  create p50 ${fmt(payments.createP50)} ms  p95 ${fmt(payments.createP95)} ms  p99 ${fmt(payments.createP99)} ms  create→SUCCEEDED p50 ${fmt(payments.doneP50)} ms  p99 ${fmt(payments.doneP99)} ms  (${payments.succeeded}/${N} succeeded)`,
+  );
+  console.log(
+    `  wechat    throughput ${fmt(wechat.throughput)} /s  create p50 ${fmt(wechat.createP50)} ms  p95 ${fmt(wechat.createP95)} ms  p99 ${fmt(wechat.createP99)} ms  create→SUCCEEDED p50 ${fmt(wechat.doneP50)} ms  p99 ${fmt(wechat.doneP99)} ms  (${wechat.succeeded}/${N} succeeded on sandbox_wechat)`,
   );
   console.log(
     `  refunds   throughput ${fmt(refunds.throughput)} /s  create p50 ${fmt(refunds.createP50)} ms  p95 ${fmt(refunds.createP95)} ms  p99 ${fmt(refunds.createP99)} ms  create→SUCCEEDED p50 ${fmt(refunds.doneP50)} ms  p99 ${fmt(refunds.doneP99)} ms  (${refunds.succeeded}/${refunds.requested} succeeded)`,

@@ -20,6 +20,7 @@ import { registerPaymentRoutes } from './payment-routes';
 import { installErrorHandlers } from './problem';
 import { registerRefundRoutes } from './refund-routes';
 import { registerRetryRuleRoutes } from './retry-rule-routes';
+import { registerWechatNotifyRoutes } from './wechat-notify-routes';
 
 export interface ApiDeps {
   pool: Pool;
@@ -74,6 +75,7 @@ export async function buildApi({
   registerOpsPaymentRoutes(app, pool, client, payments, refunds, { refundStuckAfterMs });
   registerRetryRuleRoutes(app, pool);
   await registerNotifyRoutes(app, { client, channels, inbox: new NotificationInbox(pool), payments });
+  await registerWechatNotifyRoutes(app, { client, channels, inbox: new NotificationInbox(pool), payments });
   registerNotificationRoutes(app, pool);
   registerFundCheckRoutes(app, pool);
   return app;

@@ -113,6 +113,13 @@ export type NotifyVerification =
     }
   | { ok: false; notifyId: string | null; outTradeNo: string | null; reason: string };
 
+/** A notification exactly as it arrived, for channels that sign headers and body (WeChat Pay). */
+export interface RawNotify {
+  /** Header names in lower case, as Node gives them. */
+  headers: Record<string, string | undefined>;
+  rawBody: string;
+}
+
 export interface ChannelPort {
   /** The channel account name, e.g. `sandbox`, `sandbox_backup`. */
   readonly name: string;
@@ -129,4 +136,9 @@ export interface ChannelPort {
   billRows(billDate: string): AsyncIterable<BillRow>;
   /** Parses and verifies a notification in the channel's own format (form fields for Alipay style). */
   verifyNotify(fields: Record<string, string>): NotifyVerification;
+  /**
+   * Channels whose notifies are signed over headers and the raw body (WeChat Pay) implement this instead;
+   * their notify route (src/api/wechat-notify-routes.ts) calls it.
+   */
+  verifyRawNotify?(notify: RawNotify): NotifyVerification;
 }

@@ -1,6 +1,7 @@
 import { AlipayChannel } from './alipay/alipay-channel';
 import type { AnyChannelAccountConfig } from './channel-config';
 import type { ChannelPort } from './channel-port';
+import { WechatPayChannel } from './wechatpay/wechatpay-channel';
 
 /** The configured channel accounts by name; activities and the notify endpoint look them up here. */
 export interface ChannelRegistry {
@@ -14,13 +15,10 @@ export function createChannelRegistry(accounts: AnyChannelAccountConfig[]): Chan
   const channels = new Map<string, ChannelPort>();
   for (const account of accounts) {
     if (channels.has(account.name)) throw new Error(`duplicate channel account name: ${account.name}`);
-    if (account.kind === 'wechatpay') {
-      // Its configuration is validated, so a real account is ready; the adapter is the missing piece.
-      throw new Error(
-        `channel account ${account.name}: kind 'wechatpay' is configured but this build has no WeChat Pay adapter`,
-      );
-    }
-    channels.set(account.name, new AlipayChannel(account));
+    channels.set(
+      account.name,
+      account.kind === 'wechatpay' ? new WechatPayChannel(account) : new AlipayChannel(account),
+    );
   }
   return {
     get(name) {

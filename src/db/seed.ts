@@ -33,7 +33,8 @@ export async function seedDemo(pool: Pool, keys: DemoKeys, nodeEnv = process.env
     throw new Error('refusing to seed demo merchants and keys with NODE_ENV=production');
   }
   const merchants = new MerchantRepository(pool);
-  const routes = ['sandbox', 'sandbox_backup'];
+  // sandbox_wechat last: a payment uses it when it asks, and automatic retries still go sandbox → sandbox_backup.
+  const routes = ['sandbox', 'sandbox_backup', 'sandbox_wechat'];
   await merchants.upsertMerchant({
     id: 'm_demo',
     name: 'Demo merchant',

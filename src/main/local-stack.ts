@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     parts.sandbox = sandbox;
 
     const channels = createChannelRegistry(
-      channelAccountsFor({ ...config, SANDBOX_URL: config.SANDBOX_URL ?? sandbox.url }),
+      channelAccountsFor({ ...config, SANDBOX_URL: config.SANDBOX_URL ?? sandbox.url }, sandbox.wechat.url),
     );
     const bundlePath = await bundling;
     const created = await createPaymentWorker({
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
       temporalAddress,
       cliPath,
       pgUrl: pg.url,
-      sandboxUrl: sandbox.url,
+      sandboxUrl: `${sandbox.url}   (sandbox_wechat: ${sandbox.wechat.url})`,
     });
     const outcome = await running.then(
       () => 'stopped',

@@ -8,9 +8,10 @@ async function main(): Promise<void> {
     host: process.env.SANDBOX_HOST ?? '127.0.0.1',
     dataDir: process.env.DATA_DIR ?? '.data',
     notifyScheduleScale: scale === undefined ? 1 : Number(scale),
+    wechatPort: process.env.SANDBOX_WECHAT_PORT ? Number(process.env.SANDBOX_WECHAT_PORT) : undefined,
     log: true,
   });
-  console.log(`sandbox channel listening on ${server.url}`);
+  console.log(`sandbox channel listening on ${server.url} (sandbox_wechat on ${server.wechat.url})`);
   const stop = (): void => {
     server.close().then(
       () => process.exit(0),

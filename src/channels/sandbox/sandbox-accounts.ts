@@ -1,5 +1,7 @@
 import { parseChannelAccounts, type ChannelAccountConfig } from '../channel-config';
+import type { WechatPayAccountConfig } from '../wechatpay/wechatpay-config';
 import { SANDBOX_ACCOUNT_NAMES, loadOrCreateSandboxKeys } from './sandbox-keys';
+import { SANDBOX_WECHAT_ACCOUNT, loadOrCreateWechatSandboxKeys } from './wechat/wechat-keys';
 
 /**
  * Below the sandbox's slow-answer delay (5 s) by more than the SDK's HTTP client's timeout slack (its
@@ -36,4 +38,35 @@ export function sandboxAccountConfigs(opts: {
   );
   // Built from Alipay-style fields above, so every entry is an Alipay account.
   return accounts.filter((a): a is ChannelAccountConfig => a.kind === 'alipay');
+}
+
+/**
+ * The service's configuration for `sandbox_wechat`, from its keys in the data folder: exactly what a real
+ * WeChat Pay account needs, pointed at the sandbox's WeChat port.
+ */
+export function sandboxWechatAccountConfig(opts: {
+  wechatUrl: string;
+  notifyBaseUrl: string;
+  dataDir: string;
+  timeoutMs?: number;
+}): WechatPayAccountConfig {
+  const keys = loadOrCreateWechatSandboxKeys(opts.dataDir);
+  const [account] = parseChannelAccounts([
+    {
+      name: SANDBOX_WECHAT_ACCOUNT,
+      kind: 'wechatpay',
+      gatewayUrl: opts.wechatUrl.replace(/\/+$/, ''),
+      appId: keys.appId,
+      mchId: keys.mchId,
+      merchantSerialNo: keys.merchantSerialNo,
+      merchantPrivateKey: keys.merchantPrivateKeyPem,
+      platformPublicKeyId: keys.platformPublicKeyId,
+      platformPublicKey: keys.platformPublicKeyPem,
+      apiV3Key: keys.apiV3Key,
+      notifyUrl: `${opts.notifyBaseUrl.replace(/\/+$/, '')}/v1/channels/${SANDBOX_WECHAT_ACCOUNT}/notify`,
+      timeoutMs: opts.timeoutMs ?? DEFAULT_SANDBOX_TIMEOUT_MS,
+    },
+  ]);
+  if (account?.kind !== 'wechatpay') throw new Error('sandbox_wechat must be a wechatpay account');
+  return account;
 }

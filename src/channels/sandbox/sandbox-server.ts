@@ -15,6 +15,7 @@ import {
 import { SandboxScheduler } from './sandbox-scheduler';
 import { registerSimRoutes } from './sim-routes';
 import { TradeBook } from './trade-book';
+import { startWechatSandbox, type WechatSandbox } from './wechat/wechat-server';
 
 export interface SandboxServerOptions {
   /** 0 picks a free port (tests). Default 3100. */
@@ -31,12 +32,16 @@ export interface SandboxServerOptions {
   /** How long sim_timeout_then_success holds the pay answer back. Default 5 s. */
   timeoutDelayMs?: number;
   log?: boolean;
+  /** The WeChat Pay account's own port: default the next port after `port` (0 when `port` is 0). */
+  wechatPort?: number;
 }
 
 export interface SandboxServer {
   url: string;
   port: number;
   close(): Promise<void>;
+  /** `sandbox_wechat`, speaking WeChat Pay API v3 on its own port (contract section 9). */
+  wechat: Pick<WechatSandbox, 'url' | 'port' | 'keys'>;
   accounts: Record<
     SandboxAccountName,
     { appId: string; appPublicKeyPem: string; appPrivateKeyPem: string; channelPublicKeyPem: string }
@@ -69,6 +74,27 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
   registerBillRoutes(app, book);
   registerFaultRoutes(app, faults);
   await app.listen({ port: opts.port ?? 3100, host: opts.host ?? '127.0.0.1' });
+  const startWechat = (port: number): Promise<WechatSandbox> =>
+    startWechatSandbox({
+      port,
+      host: opts.host ?? '127.0.0.1',
+      dataDir: opts.dataDir,
+      scheduler,
+      faults,
+      notifyScheduleScale: opts.notifyScheduleScale ?? 1,
+      ...timing,
+      timeoutDelayMs,
+      log: (message) => app.log.info(message),
+      logRequests: opts.log,
+    });
+  // A port derived from `port` may be taken (a test restarting the sandbox on its old random port).
+  const wechat =
+    opts.wechatPort !== undefined || opts.port === 0
+      ? await startWechat(opts.wechatPort ?? 0)
+      : await startWechat((opts.port ?? 3100) + 1).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EADDRINUSE' || opts.port === undefined) throw err;
+          return startWechat(0);
+        });
 
   const { port, address, family } = app.server.address() as AddressInfo;
   const host =
@@ -76,6 +102,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
   return {
     url: `http://${host}:${port}`,
     port,
+    wechat: { url: wechat.url, port: wechat.port, keys: wechat.keys },
     accounts: Object.fromEntries(
       SANDBOX_ACCOUNT_NAMES.map((name) => {
         const { appId, appPublicKeyPem, appPrivateKeyPem, channelPublicKeyPem } = keys[name];
@@ -85,7 +112,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
     async close() {
       scheduler.stop();
       notifier.stop();
-      await app.close();
+      await Promise.all([app.close(), wechat.close()]);
     },
   };
 }

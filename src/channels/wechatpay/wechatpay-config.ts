@@ -10,16 +10,17 @@ const pemOf = (parse: (pem: string) => { asymmetricKeyType?: string }) => (pem: 
 };
 
 /**
- * The shape a real WeChat Pay (API v3) merchant account needs, validated at start like every channel
- * account. No adapter implements it yet: configuring one stops start-up with a message saying so.
+ * The shape a WeChat Pay (API v3) merchant account needs, validated at start like every channel account:
+ * a real one and the sandbox's `sandbox_wechat` differ only in these values.
  */
 export const wechatPayAccountSchema = z.strictObject({
   name: z
     .string()
     .regex(/^[a-z][a-z0-9_]{0,31}$/, { error: 'must be 1-32 chars of a-z, 0-9, _ starting with a letter' }),
   kind: z.literal('wechatpay', { error: "must be 'wechatpay'" }),
+  /** https for a real account; the sandbox serves plain http on localhost. */
   gatewayUrl: z
-    .url({ protocol: /^https$/, error: 'must be an https URL' })
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .default('https://api.mch.weixin.qq.com'),
   /** The app (公众号/小程序/APP) the merchant account is bound to. */
   appId: z.string().regex(/^wx[0-9a-f]{16}$/, { error: 'must be wx followed by 16 hex digits' }),
@@ -35,7 +36,10 @@ export const wechatPayAccountSchema = z.strictObject({
     .refine(pemOf(createPrivateKey), { error: 'must be an RSA private key in PEM' }),
   /** WeChat Pay's public key (or platform certificate key) that verifies answers and notifies. */
   platformPublicKey: z.string().refine(pemOf(createPublicKey), { error: 'must be an RSA public key in PEM' }),
-  platformPublicKeyId: z.string().min(1).optional(),
+  /** The id answers and notifies name the key by (`Wechatpay-Serial`): `PUB_KEY_ID_…`, or a certificate serial. */
+  platformPublicKeyId: z.string().regex(/^(?:PUB_KEY_ID_\w+|[0-9A-Fa-f]{40})$/, {
+    error: 'must be PUB_KEY_ID_… or the 40 hex digit platform certificate serial',
+  }),
   notifyUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
   timeoutMs: z.number().int().min(100).max(120_000).default(5000),
 });

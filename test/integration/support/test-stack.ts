@@ -7,7 +7,10 @@ import type { Pool } from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../../src/api/app';
 import { createChannelRegistry, type ChannelRegistry } from '../../../src/channels/channel-registry';
-import { sandboxAccountConfigs } from '../../../src/channels/sandbox/sandbox-accounts';
+import {
+  sandboxAccountConfigs,
+  sandboxWechatAccountConfig,
+} from '../../../src/channels/sandbox/sandbox-accounts';
 import { startSandboxServer } from '../../../src/channels/sandbox/sandbox-server';
 import { PaymentClient } from '../../../src/client/payment-client';
 import { migrate } from '../../../src/db/migrate';
@@ -90,9 +93,16 @@ export async function startTestStack(opts: {
   const sandboxPort = sandbox.port;
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const channels = createChannelRegistry(
-    sandboxAccountConfigs({ sandboxUrl: sandbox.url, notifyBaseUrl: apiUrl, dataDir, timeoutMs: 2_000 }),
-  );
+  const wechatPort = sandbox.wechat.port;
+  const channels = createChannelRegistry([
+    ...sandboxAccountConfigs({ sandboxUrl: sandbox.url, notifyBaseUrl: apiUrl, dataDir, timeoutMs: 2_000 }),
+    sandboxWechatAccountConfig({
+      wechatUrl: sandbox.wechat.url,
+      notifyBaseUrl: apiUrl,
+      dataDir,
+      timeoutMs: 2_000,
+    }),
+  ]);
 
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new PaymentClient(new Client({ connection }), {
@@ -134,6 +144,7 @@ export async function startTestStack(opts: {
     async sandboxUp() {
       sandbox = await startSandboxServer({
         port: sandboxPort,
+        wechatPort,
         dataDir,
         notifyScheduleScale: 0.001,
         ...opts.sandbox,

@@ -12,6 +12,7 @@ const wechat = {
   apiV3Key: 'a'.repeat(32),
   merchantPrivateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   platformPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  platformPublicKeyId: 'PUB_KEY_ID_0114232134912410000000000000000000',
   notifyUrl: 'https://pay.example.com/v1/channels/wechat_main/notify',
 };
 
@@ -33,6 +34,8 @@ test.each([
     { merchantPrivateKey: 'not a key' },
     /\.merchantPrivateKey: must be an RSA private key in PEM/,
   ],
+  ['platformPublicKeyId', { platformPublicKeyId: 'key-1' }, /\.platformPublicKeyId: must be PUB_KEY_ID_/],
+  ['gatewayUrl', { gatewayUrl: 'ftp://api.mch.weixin.qq.com' }, /\.gatewayUrl: must be an http\(s\) URL/],
   ['an unknown field', { mchid: '1' }, /accounts\[0\] \(wechat_main\)/],
 ])('a wrong %s stops start-up naming the account and field', (_field, change, message) => {
   expect(() => parseChannelAccounts([{ ...wechat, ...change }])).toThrow(message);
@@ -44,8 +47,8 @@ test('an unknown kind is refused', () => {
   );
 });
 
-test('a configured WeChat Pay account stops start-up clearly: no adapter implements it yet', () => {
-  expect(() => createChannelRegistry(parseChannelAccounts([wechat]))).toThrow(
-    /wechat_main: kind 'wechatpay' is configured but this build has no WeChat Pay adapter/,
-  );
+test('a configured WeChat Pay account gets the WeChat Pay adapter, with raw notify verification', () => {
+  const channel = createChannelRegistry(parseChannelAccounts([wechat])).get('wechat_main');
+  expect(channel.name).toBe('wechat_main');
+  expect(typeof channel.verifyRawNotify).toBe('function');
 });

@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import { beijingDay, beijingDayRange } from '../../beijing-time';
+import { billEntries } from '../bill-entries';
+import type { WechatContext } from './wechat-context';
+import { WECHAT_BOOK_ACCOUNT } from './wechat-context';
+import { failure, wechatRoute } from './wechat-http';
+import { gzipBill, wechatBillText } from './wechat-bill-file';
+
+/**
+ * `GET /v3/bill/tradebill` answers where the day's gzip lies and its SHA1; `download_url` serves it (a
+ * signed request, an unsigned answer: the digest vouches for the file, as at WeChat Pay). The same file is
+ * on `GET /sim/bills/{billDate}` for tests and operators, unsigned.
+ */
+export function registerWechatBillRoutes(app: FastifyInstance, ctx: WechatContext): void {
+  const billOf = (day: string): { file: Buffer; sha1: string } =>
+    gzipBill(
+      wechatBillText(ctx.keys, billEntries(ctx.book.list(WECHAT_BOOK_ACCOUNT), day), {
+        refundIdOf: (outRefundNo) => ctx.ledger.findRefund(outRefundNo)?.refundId ?? '0',
+        attachOf: (outTradeNo) => ctx.ledger.tokenOf(outTradeNo) ?? '',
+      }),
+    );
+  const validDay = (day: string | undefined): day is string =>
+    day !== undefined && beijingDayRange(day) !== null && day <= beijingDay(new Date());
+
+  wechatRoute(app, ctx, 'GET', '/v3/bill/tradebill', null, (call) => {
+    const day = call.query.bill_date;
+    if (!validDay(day)) return failure(400, 'NO_STATEMENT_EXIST', 'no bill for that day');
+    if ((call.query.tar_type ?? 'GZIP') !== 'GZIP')
+      return failure(400, 'PARAM_ERROR', 'tar_type must be GZIP');
+    return {
+      status: 200,
+      body: {
+        hash_type: 'SHA1',
+        hash_value: billOf(day).sha1,
+        download_url: `${call.baseUrl}/v3/billdownload/file?token=${day}&tartype=gzip`,
+      },
+    };
+  });
+
+  wechatRoute(app, ctx, 'GET', '/v3/billdownload/file', null, (call) => {
+    const day = call.query.token;
+    if (!validDay(day)) return failure(404, 'RESOURCE_NOT_EXISTS', 'no such bill');
+    return { status: 200, raw: billOf(day).file };
+  });
+
+  app.get<{ Params: { billDate: string } }>('/sim/bills/:billDate', (request, reply) => {
+    const day = request.params.billDate;
+    if (!beijingDayRange(day)) return reply.code(400).send({ error: 'billDate must be yyyy-MM-dd' });
+    return reply.type('application/gzip').send(billOf(day).file);
+  });
+}

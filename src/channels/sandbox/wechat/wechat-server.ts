@@ -1,0 +1,97 @@
+import type { AddressInfo } from 'node:net';
+import fastify from 'fastify';
+import type { SandboxFaults } from '../sandbox-faults';
+import type { SandboxScheduler } from '../sandbox-scheduler';
+import { TradeBook } from '../trade-book';
+import { registerWechatBillRoutes } from './wechat-bill-routes';
+import { WECHAT_BOOK_ACCOUNT, type WechatContext } from './wechat-context';
+import { loadOrCreateWechatSandboxKeys, type WechatSandboxKeys } from './wechat-keys';
+import { WechatLedger } from './wechat-ledger';
+import { WechatNotifier } from './wechat-notifier';
+import { registerWechatPayRoutes, transactionOf } from './wechat-pay-routes';
+import { registerWechatRefundRoutes } from './wechat-refund-routes';
+
+export interface WechatSandboxOptions {
+  /** 0 picks a free port. */
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Shared with the Alipay-style sandbox, so closing it cancels every timer. */
+  scheduler: SandboxScheduler;
+  faults: SandboxFaults;
+  notifyScheduleScale: number;
+  payDelayMs: number;
+  latePayDelayMs: number;
+  timeoutDelayMs: number;
+  /** How long a refund stays PROCESSING. Default: payDelayMs. */
+  refundDelayMs?: number;
+  log: (message: string) => void;
+  logRequests?: boolean;
+}
+
+export interface WechatSandbox {
+  url: string;
+  port: number;
+  keys: WechatSandboxKeys;
+  close(): Promise<void>;
+}
+
+/** The `sandbox_wechat` account: WeChat Pay API v3 on its own port (contract section 9). */
+export async function startWechatSandbox(opts: WechatSandboxOptions): Promise<WechatSandbox> {
+  const keys = loadOrCreateWechatSandboxKeys(opts.dataDir);
+  const app = fastify({ logger: opts.logRequests ?? false, forceCloseConnections: true });
+  // Signatures are over the body exactly as sent: every body is kept as its raw text.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  const ledger = new WechatLedger();
+  let notifier: WechatNotifier | null = null;
+  const book = new TradeBook(
+    opts.scheduler,
+    { payDelayMs: opts.payDelayMs, latePayDelayMs: opts.latePayDelayMs },
+    (trade, change) => notifier?.notify(trade, change),
+  );
+  const ctx: WechatContext = {
+    keys,
+    book,
+    ledger,
+    scheduler: opts.scheduler,
+    faults: opts.faults,
+    timeoutDelayMs: opts.timeoutDelayMs,
+    refundDelayMs: opts.refundDelayMs ?? opts.payDelayMs,
+  };
+  notifier = new WechatNotifier({
+    keys,
+    scheduler: opts.scheduler,
+    faults: opts.faults,
+    scheduleScale: opts.notifyScheduleScale,
+    transactionOf: (trade) => transactionOf(trade, ctx),
+    log: opts.log,
+  });
+  const sender = notifier;
+
+  registerWechatPayRoutes(app, ctx);
+  registerWechatRefundRoutes(app, ctx);
+  registerWechatBillRoutes(app, ctx);
+  app.post<{ Params: { outTradeNo: string } }>('/sim/trades/:outTradeNo/notify', async (request, reply) => {
+    const trade = book.find(WECHAT_BOOK_ACCOUNT, request.params.outTradeNo);
+    if (!trade) return reply.code(404).send({ error: 'no such trade' });
+    const delivery = await sender.sendNow(trade);
+    if (!delivery) return reply.code(409).send({ error: 'trade has no notify_url' });
+    return reply.send(delivery);
+  });
+  await app.listen({ port: opts.port, host: opts.host });
+
+  const { port, address, family } = app.server.address() as AddressInfo;
+  const host =
+    address === '0.0.0.0' || address === '::' ? '127.0.0.1' : family === 'IPv6' ? `[${address}]` : address;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    keys,
+    async close() {
+      sender.stop();
+      await app.close();
+    },
+  };
+}
