@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { NotifyVerification, RawNotify } from '../channels/channel-port';
 import type { ChannelRegistry } from '../channels/channel-registry';
 import type { PaymentClient } from '../client/payment-client';
-import type { NotificationInbox } from '../db/notification-inbox';
+import type { NotificationInbox } from '../db/channel-notify-inbox';
 import type { PaymentRepository } from '../db/payment-repository';
 
 interface WechatNotifyDeps {
