@@ -1,5 +1,6 @@
 import type { MerchantRepository } from '../db/merchant-repository';
 import type { RetryRuleRepository } from '../db/retry-rule-repository';
+import { retryTargets } from '../domain/retry-rules/channel-routing';
 import { decideRetry } from '../domain/retry-rules/retry-decision';
 import type { RefusalReason } from '../domain/retry-rules/retry-decision';
 import type { RetryContext } from '../domain/retry-rules/retry-context';
@@ -8,15 +9,24 @@ import type { RetryContext } from '../domain/retry-rules/retry-context';
 export type RetryQuestion = Omit<RetryContext, 'industry' | 'riskRejected' | 'operatorFailed'>;
 
 export type RetryVerdict =
-  { retry: true; ruleNo: string } | { retry: false; reason: RefusalReason; ruleNo: string | null };
+  | {
+      retry: true;
+      ruleNo: string;
+      /** The merchant's accounts this retry may move to: the same protocol, others only where the rule names them. */
+      targets?: string[];
+    }
+  | { retry: false; reason: RefusalReason; ruleNo: string | null };
 
 /** Reads the configured rules and asks the pure engine; the workflow enforces the answer. */
 export function createRetryActivities({
   merchants,
   retryRules,
+  kindOf,
 }: {
   merchants: MerchantRepository;
   retryRules: RetryRuleRepository;
+  /** The protocol of a channel account (ChannelRegistry.kindOf): retries stay within one unless a rule says so. */
+  kindOf: (channel: string) => string | undefined;
 }) {
   return {
     async decideRetry(q: RetryQuestion): Promise<RetryVerdict> {
@@ -30,7 +40,11 @@ export function createRetryActivities({
         operatorFailed: false,
       });
       return d.retry
-        ? { retry: true, ruleNo: d.rule.ruleNo }
+        ? {
+            retry: true,
+            ruleNo: d.rule.ruleNo,
+            targets: retryTargets(merchant?.channels ?? [], q.channel, kindOf, d.rule.channels),
+          }
         : { retry: false, reason: d.reason, ruleNo: d.rule?.ruleNo ?? null };
     },
   };

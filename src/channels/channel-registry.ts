@@ -9,12 +9,16 @@ export interface ChannelRegistry {
   get(name: string): ChannelPort;
   has(name: string): boolean;
   names(): string[];
+  /** The protocol an account speaks (`alipay`, `wechatpay`); undefined for a name not configured. */
+  kindOf(name: string): AnyChannelAccountConfig['kind'] | undefined;
 }
 
 export function createChannelRegistry(accounts: AnyChannelAccountConfig[]): ChannelRegistry {
   const channels = new Map<string, ChannelPort>();
+  const kinds = new Map<string, AnyChannelAccountConfig['kind']>();
   for (const account of accounts) {
     if (channels.has(account.name)) throw new Error(`duplicate channel account name: ${account.name}`);
+    kinds.set(account.name, account.kind);
     channels.set(
       account.name,
       account.kind === 'wechatpay' ? new WechatPayChannel(account) : new AlipayChannel(account),
@@ -29,5 +33,6 @@ export function createChannelRegistry(accounts: AnyChannelAccountConfig[]): Chan
     },
     has: (name) => channels.has(name),
     names: () => [...channels.keys()],
+    kindOf: (name) => kinds.get(name),
   };
 }

@@ -90,7 +90,11 @@ export async function createPaymentWorker(deps: WorkerDeps): Promise<{
       latePayments: new LatePaymentRepository(deps.pool),
       channels: deps.channels,
     }),
-    ...createRetryActivities({ merchants, retryRules: new RetryRuleRepository(deps.pool) }),
+    ...createRetryActivities({
+      merchants,
+      retryRules: new RetryRuleRepository(deps.pool),
+      kindOf: (name) => deps.channels.kindOf(name),
+    }),
     ...createRefundActivities({ refunds: new RefundRepository(deps.pool), channels: deps.channels }),
     ...createNotificationActivities({
       notifications,

@@ -14,7 +14,10 @@ beforeAll(async () => {
 afterAll(async () => stack?.stop());
 
 /** A merchant of its own per test (routes sandbox → sandbox_backup), so rules never leak between tests. */
-async function merchant(ind = industry): Promise<{ id: string; key: string }> {
+async function merchant(
+  ind = industry,
+  channels = ['sandbox', 'sandbox_backup'],
+): Promise<{ id: string; key: string }> {
   merchantSeq += 1;
   const id = `m_rt${run}_${merchantSeq}`;
   const key = `sk_test_${id}`;
@@ -24,7 +27,7 @@ async function merchant(ind = industry): Promise<{ id: string; key: string }> {
     name: id,
     industry: ind,
     notifySecret: 'whsec_x',
-    channels: ['sandbox', 'sandbox_backup'],
+    channels,
   });
   await repo.upsertApiKey(key, 'MERCHANT', id, id);
   return { id, key };
@@ -156,6 +159,23 @@ test('retries stop when no channel is left, whatever maxRetries allows', async (
   await rule(`y${run}`, { merchantId: m.id, maxRetries: 3 });
   const created = await pay(m.key, 'sim_decline_system_error');
   expect(attemptSummary(created)).toEqual(['sandbox:FAILED', 'sandbox_backup:FAILED']);
+});
+
+test('retries never cross protocols unless a rule says so: Alipay accounts first, WeChat only when named', async () => {
+  const all = ['sandbox', 'sandbox_backup', 'sandbox_wechat'];
+  const m = await merchant(industry, all);
+  await rule(`w${run}`, { merchantId: m.id, maxRetries: 3 });
+  const created = await pay(m.key, 'sim_decline_system_error');
+  expect(attemptSummary(created)).toEqual(['sandbox:FAILED', 'sandbox_backup:FAILED']);
+
+  const named = await merchant(industry, all);
+  await rule(`v${run}`, { merchantId: named.id, maxRetries: 3, channels: all });
+  const crossed = await pay(named.key, 'sim_decline_system_error');
+  expect(attemptSummary(crossed)).toEqual([
+    'sandbox:FAILED',
+    'sandbox_backup:FAILED',
+    'sandbox_wechat:FAILED',
+  ]);
 });
 
 test("a merchant's own rule wins over its industry's rule, both ways", async () => {

@@ -18,3 +18,21 @@ export function nextChannel(
   }
   return null;
 }
+
+/**
+ * The channel accounts an automatic retry from `current` may move to: those that speak the same protocol
+ * (kind) as `current`, and another protocol's only where the matched rule names that account in its own
+ * `channels` list (a rule "says so"). An account whose kind is not known is never a target.
+ */
+export function retryTargets(
+  routes: readonly string[],
+  current: string,
+  kindOf: (channel: string) => string | undefined,
+  ruleChannels: readonly string[],
+): string[] {
+  const kind = kindOf(current);
+  return routes.filter((r) => {
+    const k = kindOf(r);
+    return k !== undefined && (k === kind || ruleChannels.includes(r));
+  });
+}

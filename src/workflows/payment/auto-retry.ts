@@ -34,7 +34,12 @@ export async function retryAutomatically(saga: PaymentState): Promise<void> {
     state.lastVerdict = verdict;
     if (!verdict.retry) return;
     const failedChannels = saga.view.attempts.filter((a) => a.status === 'FAILED').map((a) => a.channel);
-    const next = nextChannel(saga.routes, failedChannels, failed.channel);
+    // Histories recorded before targets existed replay with the whole route.
+    const targets = verdict.targets;
+    const routes = targets
+      ? saga.routes.filter((r) => r === failed.channel || targets.includes(r))
+      : saga.routes;
+    const next = nextChannel(routes, failedChannels, failed.channel);
     if (!next) {
       log.info('no channel left to retry at', { paymentId: saga.view.id });
       return;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { nextChannel } from '../../../../src/domain/retry-rules/channel-routing';
+import { nextChannel, retryTargets } from '../../../../src/domain/retry-rules/channel-routing';
 
 const routes = ['alipay_a', 'alipay_b', 'sandbox', 'alipay_c'];
 
@@ -67,5 +67,48 @@ describe('nextChannel', () => {
       current = nextChannel(routes, failed, current);
     }
     expect(visited).toEqual(routes);
+  });
+});
+
+describe('retryTargets: retries never cross protocols unless a rule says so', () => {
+  const kinds: Record<string, string> = {
+    sandbox: 'alipay',
+    sandbox_backup: 'alipay',
+    sandbox_wechat: 'wechatpay',
+  };
+  const kindOf = (c: string) => kinds[c];
+  const route = ['sandbox', 'sandbox_backup', 'sandbox_wechat'];
+
+  it('keeps a retry from an Alipay account on Alipay accounts', () => {
+    expect(retryTargets(route, 'sandbox', kindOf, [])).toEqual(['sandbox', 'sandbox_backup']);
+    expect(nextChannel(retryTargets(route, 'sandbox_backup', kindOf, []), [], 'sandbox_backup')).toBeNull();
+  });
+
+  it('crosses to another protocol only where the matched rule names that account', () => {
+    expect(retryTargets(route, 'sandbox', kindOf, ['sandbox', 'sandbox_wechat'])).toEqual(route);
+    expect(retryTargets(route, 'sandbox_wechat', kindOf, [])).toEqual(['sandbox_wechat']);
+  });
+
+  it('never targets an account whose protocol is unknown', () => {
+    expect(retryTargets([...route, 'gone'], 'sandbox', kindOf, ['gone'])).not.toContain('gone');
+  });
+
+  it('property: every target speaks the current protocol or is named by the rule', () => {
+    const names = fc.constantFrom('a1', 'a2', 'w1', 'w2', 'x');
+    const kindOfName = (c: string) =>
+      c.startsWith('a') ? 'alipay' : c.startsWith('w') ? 'wechatpay' : undefined;
+    fc.assert(
+      fc.property(fc.array(names), names, fc.array(names), (routes, current, ruleChannels) => {
+        const targets = retryTargets(routes, current, kindOfName, ruleChannels);
+        for (const t of targets) {
+          expect(kindOfName(t) === kindOfName(current) || ruleChannels.includes(t)).toBe(true);
+          expect(kindOfName(t)).toBeDefined();
+        }
+        for (const r of routes) {
+          if (kindOfName(r) !== undefined && kindOfName(r) === kindOfName(current))
+            expect(targets).toContain(r);
+        }
+      }),
+    );
   });
 });
