@@ -10,6 +10,8 @@ import { MerchantRepository } from '../db/merchant-repository';
 import { NotificationInbox } from '../db/channel-notify-inbox';
 import { PaymentRepository } from '../db/payment-repository';
 import { installAuth } from './auth';
+import { installDependencyGuard } from './dependency-guard';
+import { DependencyMonitor } from './dependency-monitor';
 import { registerFundCheckRoutes } from './fund-check-routes';
 import { clientErrorHandler, frameworkErrorHandler, installEdgeHooks } from './edge';
 import { registerHealthRoutes } from './health-routes';
@@ -29,7 +31,17 @@ export interface ApiDeps {
   logger?: boolean;
   /** A refund PROCESSING longer than this is listed in /v1/ops/exceptions (default 1 h). */
   refundStuckAfterMs?: number;
+  /**
+   * Deadline of the Temporal calls made for one request. Default: TEMPORAL_CALL_DEADLINE_MS, else three
+   * channel timeouts (CHANNEL_TIMEOUT_MS, 3 s) + 3 s, so a create whose first channel call is slow and
+   * retried still answers; an unreachable Temporal is answered sooner, by the dependency monitor.
+   */
+  temporalCallDeadlineMs?: number;
 }
+
+const defaultCallDeadlineMs = (): number =>
+  Number(process.env.TEMPORAL_CALL_DEADLINE_MS) ||
+  3 * (Number(process.env.CHANNEL_TIMEOUT_MS) || 3_000) + 3_000;
 
 export async function buildApi({
   pool,
@@ -37,6 +49,7 @@ export async function buildApi({
   channels,
   logger = false,
   refundStuckAfterMs = Number(process.env.REFUND_STUCK_AFTER_MS) || undefined,
+  temporalCallDeadlineMs = defaultCallDeadlineMs(),
 }: ApiDeps): Promise<FastifyInstance> {
   const merchants = new MerchantRepository(pool);
   const app = Fastify({
@@ -53,6 +66,11 @@ export async function buildApi({
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
   installEdgeHooks(app);
+  const monitor = new DependencyMonitor(pool, client.temporal, { callDeadlineMs: temporalCallDeadlineMs });
+  client.useCallScope((fn) => monitor.temporalCall(fn));
+  monitor.start();
+  app.addHook('onClose', async () => monitor.stop());
+  installDependencyGuard(app, monitor);
 
   await app.register(swagger, {
     openapi: {
@@ -68,7 +86,7 @@ export async function buildApi({
 
   const payments = new PaymentRepository(pool);
   installAuth(app, merchants);
-  registerHealthRoutes(app, pool, client);
+  registerHealthRoutes(app, monitor);
   registerPaymentRoutes(app, client, payments, merchants);
   const refunds = RefundClient.alongside(client, pool);
   registerRefundRoutes(app, refunds);

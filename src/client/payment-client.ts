@@ -45,6 +45,9 @@ export interface PaymentClientOptions {
 
 type Handle = ReturnType<Client['workflow']['getHandle']>;
 
+/** Runs the Temporal calls made for one caller request (the API bounds them: src/api/dependency-monitor). */
+export type TemporalCallScope = <T>(fn: () => Promise<T>) => Promise<T>;
+
 /**
  * The typed client order services use to start and steer payments. Same validation and errors as the HTTP
  * API (which is a thin layer over this class). While the payment's workflow runs, commands go to it; after
@@ -54,6 +57,7 @@ export class PaymentClient {
   private readonly taskQueue: string;
   private readonly records: PaymentRecords | undefined;
   private readonly late: LateMoneyClient;
+  private scope: TemporalCallScope = (fn) => fn();
 
   constructor(
     readonly temporal: Client,
@@ -70,6 +74,15 @@ export class PaymentClient {
   ): Promise<PaymentClient> {
     const connection = await Connection.connect({ address });
     return new PaymentClient(new Client({ connection, namespace: opts.namespace ?? 'default' }), opts);
+  }
+
+  /** Runs every Temporal call this client (and a RefundClient alongside it) makes for a caller in `scope`. */
+  useCallScope(scope: TemporalCallScope): void {
+    this.scope = scope;
+  }
+
+  get callScope(): TemporalCallScope {
+    return this.scope;
   }
 
   /** Creates the payment (raw: a CreatePaymentRequest, validated here), or answers the existing one for a replay; resolves once the first channel call answered. */
@@ -105,15 +118,17 @@ export class PaymentClient {
       return replayOf(existing, input);
     }
     try {
-      const result = await this.temporal.workflow.executeUpdateWithStart(createPaymentUpdate, {
-        args: [input],
-        startWorkflowOperation: paymentStartOperation(
-          workflowId,
-          this.taskQueue,
-          input,
-          this.opts.workflowOptions,
-        ),
-      });
+      const result = await this.scope(() =>
+        this.temporal.workflow.executeUpdateWithStart(createPaymentUpdate, {
+          args: [input],
+          startWorkflowOperation: paymentStartOperation(
+            workflowId,
+            this.taskQueue,
+            input,
+            this.opts.workflowOptions,
+          ),
+        }),
+      );
       // A replay shows the payment as it is now: the record (refunds settle outside the workflow).
       return result.created ? result : { payment: await this.fresh(result.payment), created: false };
     } catch (err) {
@@ -178,12 +193,14 @@ export class PaymentClient {
    * to the late-money workflow `late-<paymentId>`, which records a late success and refunds it.
    */
   async notify(workflowId: string, notice: ChannelNotice, paymentId: string): Promise<void> {
-    try {
-      await this.temporal.workflow.getHandle(workflowId).signal(channelNotifySignal, notice);
-    } catch (err) {
-      if (!isWorkflowGone(err)) throw err;
-      await this.late.notify(paymentId, notice);
-    }
+    await this.scope(async () => {
+      try {
+        await this.temporal.workflow.getHandle(workflowId).signal(channelNotifySignal, notice);
+      } catch (err) {
+        if (!isWorkflowGone(err)) throw err;
+        await this.late.notify(paymentId, notice);
+      }
+    });
   }
 
   private async current(merchantId: string, outTradeNo: string): Promise<PaymentView | null> {
@@ -198,7 +215,7 @@ export class PaymentClient {
 
   private async queryWorkflow(workflowId: string): Promise<PaymentView | null> {
     try {
-      return await this.temporal.workflow.getHandle(workflowId).query(getPaymentQuery);
+      return await this.scope(() => this.temporal.workflow.getHandle(workflowId).query(getPaymentQuery));
     } catch (err) {
       if (isWorkflowGone(err)) return null;
       throw err;
@@ -212,17 +229,20 @@ export class PaymentClient {
     send: (h: Handle) => Promise<PaymentView>,
     afterEnd: (recorded: PaymentView) => PaymentView | Promise<PaymentView>,
   ): Promise<PaymentView> {
-    try {
-      return await this.fresh(
-        await send(this.temporal.workflow.getHandle(paymentWorkflowId(merchantId, outTradeNo))),
-      );
-    } catch (err) {
-      const domain = toDomainError(err);
-      if (domain) throw domain;
-      if (!isWorkflowGone(err)) throw err; // Temporal unreachable: a 503, retried by the caller.
-      const recorded = await this.current(merchantId, outTradeNo);
-      if (!recorded) throw new DomainError('NOT_FOUND', 'payment not found');
-      return afterEnd(recorded);
-    }
+    // The whole command in one scope: the after-end path (e.g. the late-money workflow) uses Temporal too.
+    return this.scope(async () => {
+      try {
+        return await this.fresh(
+          await send(this.temporal.workflow.getHandle(paymentWorkflowId(merchantId, outTradeNo))),
+        );
+      } catch (err) {
+        const domain = toDomainError(err);
+        if (domain) throw domain;
+        if (!isWorkflowGone(err)) throw err; // Temporal unreachable: a 503, retried by the caller.
+        const recorded = await this.current(merchantId, outTradeNo);
+        if (!recorded) throw new DomainError('NOT_FOUND', 'payment not found');
+        return afterEnd(recorded);
+      }
+    });
   }
 }

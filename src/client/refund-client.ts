@@ -18,7 +18,7 @@ import {
   type RefundWorkflowOptions,
 } from '../workflows/refund/refund-contract';
 import type { refundWorkflow } from '../workflows/refund/refund-workflow';
-import type { PaymentClient } from './payment-client';
+import type { PaymentClient, TemporalCallScope } from './payment-client';
 import { CreateRefundRequestSchema, PaymentIdSchema, RefundIdSchema } from './refund-schemas';
 import { validationError } from './validation-error';
 
@@ -29,6 +29,8 @@ export interface RefundClientOptions {
   /** The payments task queue: refund workflows run on the same workers. */
   taskQueue?: string;
   workflowOptions?: RefundWorkflowOptions;
+  /** Runs each Temporal call (default: as it is); alongside() takes the payment client's. */
+  callScope?: TemporalCallScope;
 }
 
 /**
@@ -40,6 +42,7 @@ export interface RefundClientOptions {
 export class RefundClient {
   readonly refunds: RefundRepository;
   private readonly taskQueue: string;
+  private readonly scope: TemporalCallScope;
 
   constructor(
     readonly temporal: Client,
@@ -48,6 +51,7 @@ export class RefundClient {
   ) {
     this.refunds = new RefundRepository(pool);
     this.taskQueue = opts.taskQueue ?? PAYMENT_TASK_QUEUE;
+    this.scope = opts.callScope ?? ((fn) => fn());
   }
 
   /** A refund client on the same Temporal connection and task queue as `payments`. */
@@ -57,7 +61,11 @@ export class RefundClient {
     opts: Omit<RefundClientOptions, 'taskQueue'> = {},
   ): RefundClient {
     // PaymentClient keeps its task queue private (no public accessor yet); refunds must run on the same one.
-    return new RefundClient(payments.temporal, pool, { ...opts, taskQueue: payments['taskQueue'] });
+    return new RefundClient(payments.temporal, pool, {
+      ...opts,
+      taskQueue: payments['taskQueue'],
+      callScope: (fn) => payments.callScope(fn),
+    });
   }
 
   /**
@@ -130,7 +138,7 @@ export class RefundClient {
     const r = await this.refunds.findById(refundId);
     if (!r) return null;
     try {
-      return await this.temporal.workflow.getHandle(r.workflowId).query(getRefundQuery);
+      return await this.scope(() => this.temporal.workflow.getHandle(r.workflowId).query(getRefundQuery));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return null;
       throw err;
@@ -165,7 +173,7 @@ export class RefundClient {
 
   private async describe(workflowId: string): Promise<WorkflowExecutionDescription | null> {
     try {
-      return await this.temporal.workflow.getHandle(workflowId).describe();
+      return await this.scope(() => this.temporal.workflow.getHandle(workflowId).describe());
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return null;
       throw err;
@@ -180,16 +188,18 @@ export class RefundClient {
     },
     taskQueue = this.taskQueue,
   ): Promise<void> {
-    await this.temporal.workflow.start<typeof refundWorkflow>(REFUND_WORKFLOW_TYPE, {
-      workflowId: refund.workflowId,
-      taskQueue,
-      args: [{ refundId: refund.view.id, options: this.opts.workflowOptions }],
-      ...policies,
-      typedSearchAttributes: [
-        { key: MerchantIdKey, value: refund.merchantId },
-        { key: OutTradeNoKey, value: refund.paymentOutTradeNo },
-        { key: ChannelKey, value: refund.channel },
-      ],
-    });
+    await this.scope(() =>
+      this.temporal.workflow.start<typeof refundWorkflow>(REFUND_WORKFLOW_TYPE, {
+        workflowId: refund.workflowId,
+        taskQueue,
+        args: [{ refundId: refund.view.id, options: this.opts.workflowOptions }],
+        ...policies,
+        typedSearchAttributes: [
+          { key: MerchantIdKey, value: refund.merchantId },
+          { key: OutTradeNoKey, value: refund.paymentOutTradeNo },
+          { key: ChannelKey, value: refund.channel },
+        ],
+      }),
+    );
   }
 }
