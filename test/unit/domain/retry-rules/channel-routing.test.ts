@@ -94,7 +94,7 @@ describe('retryTargets: retries never cross protocols unless a rule says so', ()
   });
 
   it('property: every target speaks the current protocol or is named by the rule', () => {
-    const names = fc.constantFrom('a1', 'a2', 'w1', 'w2', 'x');
+    const names = fc.constantFrom<string>('a1', 'a2', 'w1', 'w2', 'x');
     const kindOfName = (c: string) =>
       c.startsWith('a') ? 'alipay' : c.startsWith('w') ? 'wechatpay' : undefined;
     fc.assert(
