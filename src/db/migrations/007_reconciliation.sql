@@ -47,6 +47,10 @@ CREATE TABLE reconciliation_differences (
   out_refund_no        text,
   local_amount         bigint,
   channel_amount       bigint,
+  currency             text,
+  -- When the channel says the money moved (bill rows), for the notice a repair delivers.
+  channel_finished_at  timestamptz,
+  repair_action        text NOT NULL DEFAULT 'NONE' CHECK (repair_action IN ('DELIVER_NOTICE', 'REFUND_ORPHAN', 'NONE')),
   resolution           text NOT NULL DEFAULT 'OPEN' CHECK (resolution IN ('AUTO_FIXED', 'AUTO_REFUNDED', 'OPEN')),
   detail               text,
   created_at           timestamptz NOT NULL DEFAULT now(),
