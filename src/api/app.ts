@@ -15,6 +15,7 @@ import { registerNotificationRoutes } from './notification-routes';
 import { registerNotifyRoutes } from './notify-routes';
 import { registerOpsPaymentRoutes } from './ops-payment-routes';
 import { registerPaymentRoutes } from './payment-routes';
+import { registerReconciliationRoutes } from './reconciliation-routes';
 import { installErrorHandlers } from './problem';
 import { registerRefundRoutes } from './refund-routes';
 import { registerRetryRuleRoutes } from './retry-rule-routes';
@@ -58,5 +59,6 @@ export async function buildApi({
   registerRetryRuleRoutes(app, pool);
   await registerNotifyRoutes(app, { client, channels, inbox: new NotificationInbox(pool), payments });
   registerNotificationRoutes(app, pool);
+  registerReconciliationRoutes(app, { pool, client, channels });
   return app;
 }
