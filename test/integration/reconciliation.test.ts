@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { previousBeijingDay, reconWorkflowId } from '../../src/domain/reconciliation';
 import { channelBill } from './support/channel-bill';
 import { about, createOn, OPERATOR_KEY_FOR_TESTS, reconcile, today } from './support/reconciliation';
 import {
@@ -195,4 +196,22 @@ describe('reconciliation against the daily bill', () => {
     );
     expect(csv.text).toContain(ghost);
   }, 240_000);
+
+  test("started without a day (as the daily Schedule does), a run reconciles the Beijing day before, in that day's workflow", async () => {
+    const handle = await stack.client.temporal.workflow.start('reconciliationWorkflow', {
+      workflowId: `recon-${CHANNEL}-daily-test-${process.pid}`,
+      taskQueue: stack.taskQueue,
+      args: [{ channel: CHANNEL }],
+    });
+    const result = await handle.result();
+    const yesterday = previousBeijingDay(new Date());
+    expect(result).toMatchObject({ billDate: yesterday, phase: 'COMPLETED' });
+    const child = stack.client.temporal.workflow.getHandle(reconWorkflowId(CHANNEL, yesterday));
+    await child.result();
+    const runs = await stack.pool.query(
+      'SELECT status FROM reconciliation_runs WHERE channel = $1 AND bill_date = $2 AND workflow_id = $3',
+      [CHANNEL, yesterday, reconWorkflowId(CHANNEL, yesterday)],
+    );
+    expect(runs.rows).toEqual([{ status: 'COMPLETED' }]);
+  }, 120_000);
 });

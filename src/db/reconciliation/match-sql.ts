@@ -1,7 +1,8 @@
 /**
  * The matching, set-based: every bill row against the record by its key (a payment row by our channel out
  * trade number, a refund row by its request number), and every success and refund the record holds for
- * the day against the bill. Plain matches are only counted (isPlainPaymentMatch / isPlainRefundMatch of
+ * the day against the bill (hash anti-joins: a correlated NOT EXISTS per row would be quadratic on an
+ * unindexed staging table). Plain matches are only counted (isPlainPaymentMatch / isPlainRefundMatch of
  * src/domain/reconciliation, written here in SQL); every other pair comes back as JSON for classify().
  * $1 channel, $2/$3 the day's [start, end). `%STAGE%` is the run's staging table.
  */
@@ -54,10 +55,10 @@ SELECT count(*)::int AS rows,
        COALESCE(json_agg(json_build_object(
          'paymentId', a.payment_id, 'attemptNo', a.attempt_no, 'channelOutTradeNo', a.channel_out_trade_no,
          'paymentStatus', p.status, 'attemptStatus', a.status, 'amount', p.amount, 'at', p.paid_at))
-         FILTER (WHERE NOT EXISTS (
-           SELECT 1 FROM %STAGE% s WHERE s.kind = 'PAYMENT' AND s.out_trade_no = a.channel_out_trade_no)),
-         '[]') AS pending
+         FILTER (WHERE s.out_trade_no IS NULL), '[]') AS pending
 FROM payment_attempts a JOIN payments p ON p.id = a.payment_id
+LEFT JOIN (SELECT DISTINCT out_trade_no FROM %STAGE% WHERE kind = 'PAYMENT') s
+  ON s.out_trade_no = a.channel_out_trade_no
 WHERE a.channel = $1 AND a.status = 'SUCCEEDED' AND p.status = 'SUCCEEDED'
   AND p.paid_at >= $2 AND p.paid_at < $3`;
 
@@ -67,8 +68,8 @@ SELECT count(*)::int AS rows,
        COALESCE(json_agg(json_build_object(
          'refundId', r.id, 'paymentId', r.payment_id, 'status', r.status, 'amount', r.amount,
          'outRequestNo', r.out_request_no, 'channelOutTradeNo', r.channel_out_trade_no, 'at', r.succeeded_at))
-         FILTER (WHERE NOT EXISTS (
-           SELECT 1 FROM %STAGE% s WHERE s.kind = 'REFUND' AND s.out_refund_no = r.out_request_no)),
-         '[]') AS pending
+         FILTER (WHERE s.out_refund_no IS NULL), '[]') AS pending
 FROM refunds r
+LEFT JOIN (SELECT DISTINCT out_refund_no FROM %STAGE% WHERE kind = 'REFUND') s
+  ON s.out_refund_no = r.out_request_no
 WHERE r.channel = $1 AND r.status = 'SUCCEEDED' AND r.succeeded_at >= $2 AND r.succeeded_at < $3`;
