@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import type { ChannelRegistry } from '../channels/channel-registry';
 import type { NewDifference, RunSummary } from '../db/reconciliation/run-repository';
 import { ReconciliationRepository } from '../db/reconciliation/run-repository';
+import { adjacentKey, billRowKey, toDifference } from '../db/reconciliation/difference-rows';
 import { matchDay, type PendingPair } from '../db/reconciliation/match-day';
 import { RepairRepository } from '../db/reconciliation/repair-repository';
 import { dropStaging, loadBillIntoStaging } from '../db/reconciliation/staging';
@@ -12,10 +13,7 @@ import {
   adjacentDay,
   beijingDayBounds,
   classify,
-  differenceKeys,
   orphanRefundRequestNo,
-  repairFor,
-  type Candidate,
   type OrphanPolicy,
   type Resolution,
 } from '../domain/reconciliation';
@@ -61,7 +59,7 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
     const found = new Set<string>();
     try {
       for await (const row of deps.channels.get(channel).billRows(day)) {
-        const key = row.kind === 'PAYMENT' ? `P:${row.outTradeNo}` : `R:${row.outRefundNo ?? ''}`;
+        const key = billRowKey(row);
         if (keys.has(key)) found.add(key);
         Context.current().heartbeat();
       }
@@ -69,40 +67,6 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
       // No bill for that day (yet): nothing is found there.
     }
     return found;
-  }
-
-  const adjacentKey = (c: Candidate): string =>
-    c.side === 'LOCAL_PAYMENT'
-      ? `P:${c.channelOutTradeNo}`
-      : c.side === 'LOCAL_REFUND'
-        ? `R:${c.outRequestNo}`
-        : '';
-
-  function toDifference(
-    channel: string,
-    p: PendingPair,
-    type: NewDifference['type'],
-    detail: string,
-  ): NewDifference {
-    const c = p.candidate;
-    const keys = differenceKeys(channel, type, c);
-    const bill = c.side === 'CHANNEL_PAYMENT' || c.side === 'CHANNEL_REFUND' ? c.bill : null;
-    const local = c.local;
-    return {
-      ...keys,
-      type,
-      paymentId: local?.paymentId ?? null,
-      refundId: local && 'refundId' in local ? local.refundId : null,
-      channelTradeNo: bill?.channelTradeNo ?? null,
-      channelOutTradeNo: bill?.outTradeNo ?? (c.side === 'LOCAL_PAYMENT' ? c.channelOutTradeNo : null),
-      outRefundNo: bill?.outRefundNo ?? (c.side === 'LOCAL_REFUND' ? c.outRequestNo : null),
-      localAmount: local?.amount ?? null,
-      channelAmount: bill?.amount ?? null,
-      currency: p.currency ?? null,
-      channelFinishedAt: p.finishedAt,
-      repairAction: repairFor(type, c, deps.orphanPolicy),
-      detail,
-    };
   }
 
   return {
@@ -148,7 +112,7 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
         const v = classify(p.candidate, day);
         if (v.outcome === 'MATCHED') matched += p.candidate.side.startsWith('CHANNEL') ? 1 : 0;
         else if (v.outcome === 'CHECK_ADJACENT_DAY') adjacent.push({ p, which: v.day });
-        else diffs.push(toDifference(channel, p, v.type, v.detail));
+        else diffs.push(toDifference(channel, p, v.type, v.detail, deps.orphanPolicy));
       }
       for (const which of ['PREVIOUS', 'NEXT'] as const) {
         const these = adjacent.filter((a) => a.which === which);
@@ -160,7 +124,8 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
         );
         for (const { p } of these) {
           const v = classify(p.candidate, day, found.has(adjacentKey(p.candidate)));
-          if (v.outcome === 'DIFFERENCE') diffs.push(toDifference(channel, p, v.type, v.detail));
+          if (v.outcome === 'DIFFERENCE')
+            diffs.push(toDifference(channel, p, v.type, v.detail, deps.orphanPolicy));
         }
       }
       await runs.addDifferences(runId, diffs);
