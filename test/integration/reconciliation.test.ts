@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { previousBeijingDay, reconWorkflowId } from '../../src/domain/reconciliation';
+import { beijingDayBounds, previousBeijingDay, reconWorkflowId } from '../../src/domain/reconciliation';
 import { channelBill } from './support/channel-bill';
 import { about, createOn, OPERATOR_KEY_FOR_TESTS, reconcile, today } from './support/reconciliation';
 import {
@@ -213,5 +213,38 @@ describe('reconciliation against the daily bill', () => {
       [CHANNEL, yesterday, reconWorkflowId(CHANNEL, yesterday)],
     );
     expect(runs.rows).toEqual([{ status: 'COMPLETED' }]);
+  }, 120_000);
+
+  test('midnight: a success we book just before midnight that the channel booked the next day is no difference', async () => {
+    const yesterday = previousBeijingDay(new Date());
+    const lateEvening = new Date(beijingDayBounds(yesterday).end.getTime() - 5 * 60_000);
+    // A real trade, paid today at the channel; the record says 23:55 yesterday (clock skew, tampered here).
+    const skewed = await createOn(stack, CHANNEL, {
+      token: 'sim_success',
+      status: 'SUCCEEDED',
+      orderDeadline: inMinutes(30),
+    });
+    await stack.pool.query('UPDATE payments SET paid_at = $2 WHERE id = $1', [skewed.id, lateEvening]);
+    // The control: a success at the same moment that no bill holds.
+    const ghost = `pay_${randomUUID().replaceAll('-', '')}`;
+    await stack.pool.query(
+      `INSERT INTO payments (id, merchant_id, out_trade_no, amount, currency, subject, status, order_deadline,
+         expires_at, channel, transaction_type, source, workflow_id, paid_at, created_at, updated_at)
+       VALUES ($1, 'm_demo', $1, 99, 'CNY', 'ghost', 'SUCCEEDED', now(), now(), $2, 'PURCHASE', 'ONLINE',
+         'payment-m_demo-' || $1, $3, now(), now())`,
+      [ghost, CHANNEL, lateEvening],
+    );
+    await stack.pool.query(
+      `INSERT INTO payment_attempts (payment_id, attempt_no, channel, channel_out_trade_no, status, created_at, updated_at)
+       VALUES ($1, 1, $2, $1 || '-1', 'SUCCEEDED', now(), now())`,
+      [ghost, CHANNEL],
+    );
+    const run = await reconcile(stack, CHANNEL, true, yesterday);
+    expect(run.status).toBe('COMPLETED');
+    expect(about(run, skewed.id)).toEqual([]);
+    expect(about(run, ghost).map((d) => d.type)).toEqual(['LOCAL_ONLY']);
+    // Today's bill row matches the attempt whatever day we booked it on.
+    const todays = await reconcile(stack, CHANNEL, true);
+    expect(about(todays, skewed.id)).toEqual([]);
   }, 120_000);
 });

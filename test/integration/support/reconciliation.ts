@@ -40,10 +40,15 @@ export async function createOn(
 }
 
 /** Starts (or reruns) the day's run through the API and waits for it to finish. */
-export async function reconcile(stack: TestStack, channel: string, rerun = false): Promise<any> {
+export async function reconcile(
+  stack: TestStack,
+  channel: string,
+  rerun = false,
+  billDate = today(),
+): Promise<any> {
   const r = await stack.api('POST', '/v1/ops/reconciliations', {
     key: OPERATOR_KEY_FOR_TESTS,
-    body: { channel, billDate: today(), reason: 'integration test', ...(rerun ? { rerun: true } : {}) },
+    body: { channel, billDate, reason: 'integration test', ...(rerun ? { rerun: true } : {}) },
   });
   expect([200, 202]).toContain(r.status);
   return eventually(
