@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { stringify } from 'csv-stringify/sync';
 import type { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { BillRow } from '../../channels/channel-port';
@@ -34,24 +33,16 @@ export async function loadBillIntoStaging(
   try {
     const copy = client.query(copyFrom(`COPY ${table} (${COLUMNS}) FROM STDIN (FORMAT csv)`));
     async function* csv(): AsyncGenerator<string> {
-      let batch: unknown[][] = [];
+      let batch: string[] = [];
       for await (const r of rows) {
-        batch.push([
-          r.kind,
-          r.channelTradeNo,
-          r.outTradeNo,
-          r.outRefundNo,
-          r.amount,
-          r.currency,
-          r.finishedAt.toISOString(),
-        ]);
+        batch.push(copyLine(r));
         rowsRead += 1;
         if (rowsRead % progressEvery === 0) await onProgress(rowsRead);
         if (batch.length < BATCH) continue;
-        yield stringify(batch);
+        yield batch.join('');
         batch = [];
       }
-      if (batch.length > 0) yield stringify(batch);
+      if (batch.length > 0) yield batch.join('');
     }
     await pipeline(Readable.from(csv()), copy);
   } finally {
@@ -60,6 +51,18 @@ export async function loadBillIntoStaging(
   await pool.query(`ANALYZE ${table}`);
   await onProgress(rowsRead);
   return rowsRead;
+}
+
+/**
+ * A field of COPY's CSV format: quoted only when it must be, so that an empty string stays one (unquoted
+ * empty is NULL). Written here rather than with csv-stringify, which measured at 40 % of the bill parser's
+ * own time per row; ids and currencies almost never need quoting.
+ */
+const field = (v: string): string => (v === '' || /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+
+export function copyLine(r: BillRow): string {
+  const refundNo = r.outRefundNo === null ? '' : field(r.outRefundNo);
+  return `${r.kind},${field(r.channelTradeNo)},${field(r.outTradeNo)},${refundNo},${r.amount},${field(r.currency)},${r.finishedAt.toISOString()}\n`;
 }
 
 export async function dropStaging(pool: Pool, runId: string): Promise<void> {
