@@ -27,6 +27,18 @@ describe('reconciliation API and schedule', () => {
     expect((await post({ ...valid, reason: '' })).status).toBe(400);
   });
 
+  test('the endpoints are in the OpenAPI document', async () => {
+    const doc = await stack.api('GET', '/openapi.json', { key: null });
+    expect(doc.status).toBe(200);
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/ops/reconciliations',
+        '/v1/ops/reconciliations/{id}',
+        '/v1/ops/reconciliations/{id}/differences',
+      ]),
+    );
+  });
+
   test('unknown run ids of any shape are 404', async () => {
     for (const id of ['rec_00000000000000000000000000000000', 'nothing', 'pay_x']) {
       const r = await stack.api('GET', `/v1/ops/reconciliations/${id}`, { key: OPERATOR_KEY_FOR_TESTS });
