@@ -19,6 +19,7 @@ import { registerNotificationRoutes } from './merchant-notification-routes';
 import { registerNotifyRoutes } from './channel-notify-routes';
 import { registerOpsPaymentRoutes } from './ops-payment-routes';
 import { registerPaymentRoutes } from './payment-routes';
+import { registerReconciliationRoutes } from './reconciliation-routes';
 import { installErrorHandlers } from './problem';
 import { registerRefundRoutes } from './refund-routes';
 import { registerRetryRuleRoutes } from './retry-rule-routes';
@@ -96,6 +97,7 @@ export async function buildApi({
   await registerWechatNotifyRoutes(app, { client, channels, inbox: new NotificationInbox(pool), payments });
   registerNotificationRoutes(app, pool);
   registerFundCheckRoutes(app, pool);
+  registerReconciliationRoutes(app, { pool, client, channels });
   return app;
 }
 

@@ -15,6 +15,7 @@ export const EXCEPTION_KINDS = [
   'LATE_PAYMENT',
   'DUPLICATE_PAYMENT',
   'FUND_CHECK_FINDING',
+  'RECONCILIATION_DIFFERENCE',
 ] as const;
 export type ExceptionKind = (typeof EXCEPTION_KINDS)[number];
 
@@ -92,6 +93,15 @@ const SOURCES = [
      LEFT JOIN refunds r ON r.payment_id = l.payment_id AND r.attempt_no = l.attempt_no AND r.kind = l.reason`,
   // The findings of the latest fund-safety check run.
   `SELECT kind, id, payment_id, detail, at, 1 FROM (${FUND_CHECK_EXCEPTIONS_SQL}) fc`,
+  // OPEN differences of each day's latest completed reconciliation run.
+  `SELECT 'RECONCILIATION_DIFFERENCE', 'recdiff_' || d.id, d.payment_id,
+          l.channel || ' ' || to_char(l.bill_date, 'YYYY-MM-DD') || ': ' || d.type
+            || ' local ' || coalesce(d.local_amount::text, '-') || ' channel ' || coalesce(d.channel_amount::text, '-')
+            || coalesce(' (' || d.detail || ')', ''), d.created_at, 1
+     FROM reconciliation_differences d
+     JOIN (SELECT DISTINCT ON (channel, bill_date) id, channel, bill_date FROM reconciliation_runs
+            WHERE status = 'COMPLETED' ORDER BY channel, bill_date, started_at DESC, id DESC) l ON l.id = d.run_id
+    WHERE d.resolution = 'OPEN'`,
 ];
 
 const ALL = `SELECT kind, id, payment_id, detail, coalesce(at, 'epoch') AS at,

@@ -17,6 +17,11 @@ import { RetryRuleRepository } from '../db/retry-rule-repository';
 import { parseScheduleScale } from '../domain/notification-schedule';
 import { PAYMENT_TASK_QUEUE } from '../workflows/contract';
 import { OutboxSweeper } from './outbox-sweeper';
+// Reconciliation (issue 9)
+import { createReconciliationActivities } from '../activities/reconciliation-activities';
+import { PaymentClient } from '../client/payment-client';
+import { parseOrphanPolicy } from '../domain/reconciliation/difference';
+import { ensureReconciliationSchedules } from './recon-schedule';
 import { RefundSweeper } from './refund-sweeper';
 
 export interface WorkerDeps {
@@ -35,6 +40,8 @@ export interface WorkerDeps {
   refundSweep?: { intervalMs?: number; minAgeMs?: number };
   /** Extra worker interceptors (tests use an activity interceptor to crash the worker at a chosen step). */
   interceptors?: WorkerOptions['interceptors'];
+  /** Create/update the daily reconciliation Schedules; default: only for the service's own task queue. */
+  reconciliationSchedules?: boolean;
 }
 
 export interface NotificationSettings {
@@ -82,6 +89,9 @@ export async function createPaymentWorker(deps: WorkerDeps): Promise<{
   const connection = await NativeConnection.connect({ address: deps.temporalAddress });
   const merchants = new MerchantRepository(deps.pool);
   const notifications = new NotificationRepository(deps.pool);
+  // Reconciliation repairs deliver notices as the notify endpoint does (PaymentClient.notify), with the
+  // worker's own Temporal client, which exists only further down: hence the late binding.
+  let reconNotify: PaymentClient | null = null;
   // Every database failure that no retry can heal fails its activity for good (database-refusals.ts).
   const activities = withDatabaseRefusals({
     ...createPaymentActivities({
@@ -101,6 +111,12 @@ export async function createPaymentWorker(deps: WorkerDeps): Promise<{
       production: settings.production,
       timeoutMs: settings.timeoutMs,
     }),
+    ...createReconciliationActivities({
+      pool: deps.pool,
+      channels: deps.channels,
+      orphanPolicy: parseOrphanPolicy(process.env.RECON_ORPHAN_POLICY),
+      deliverNotice: (workflowId, notice, paymentId) => reconNotify!.notify(workflowId, notice, paymentId),
+    }),
   });
   const worker = await Worker.create({
     connection,
@@ -117,6 +133,12 @@ export async function createPaymentWorker(deps: WorkerDeps): Promise<{
   // itself once the worker shuts down; callers may also stop it (sweeper.stop()).
   const clientConnection = deps.client ? null : await Connection.connect({ address: deps.temporalAddress });
   const client = deps.client ?? new Client({ connection: clientConnection!, namespace });
+  // --- Reconciliation (issue 9): the repairs' client, and the daily Schedules (idempotent).
+  reconNotify = new PaymentClient(client, { taskQueue, records: new PaymentRepository(deps.pool) });
+  if (deps.reconciliationSchedules ?? taskQueue === PAYMENT_TASK_QUEUE) {
+    await ensureReconciliationSchedules(client, deps.channels.names(), taskQueue);
+  }
+  // --- end reconciliation
   // The refund sweeper (refund-sweeper.ts): starts the workflow of a refund reserved while Temporal was down.
   const refundSweeper = new RefundSweeper({
     refunds: new RefundClient(client, deps.pool, { taskQueue }),

@@ -3,3 +3,4 @@ export { paymentWorkflow } from './payment/payment-workflow';
 export { merchantNotificationWorkflow } from './merchant-notification/merchant-notification-workflow';
 export { refundWorkflow } from './refund/refund-workflow';
 export { lateMoneyWorkflow } from './late-money/late-money-workflow';
+export { reconciliationWorkflow } from './reconciliation/reconciliation-workflow';

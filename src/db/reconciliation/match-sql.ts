@@ -1,0 +1,75 @@
+/**
+ * The matching, set-based: every bill row against the record by its key (a payment row by our channel out
+ * trade number, a refund row by its request number), and every success and refund the record holds for
+ * the day against the bill (hash anti-joins: a correlated NOT EXISTS per row would be quadratic on an
+ * unindexed staging table). Plain matches are only counted (isPlainPaymentMatch / isPlainRefundMatch of
+ * src/domain/reconciliation, written here in SQL); every other pair comes back as JSON for classify().
+ * $1 channel, $2/$3 the day's [start, end). `%STAGE%` is the run's staging table.
+ */
+
+/** Bill payment rows joined to the attempt they name (any day: we may have recorded it later or earlier). */
+export const BILL_PAYMENTS_SQL = `
+WITH j AS (
+  SELECT s.channel_trade_no, s.out_trade_no, s.amount AS channel_amount, s.currency, s.finished_at,
+         a.payment_id, a.attempt_no, a.status AS attempt_status, p.status AS payment_status,
+         p.amount AS local_amount, (lp.payment_id IS NOT NULL) AS late_recorded,
+         a.payment_id IS NOT NULL AND s.amount = p.amount
+           AND (a.status = 'SUCCEEDED' OR lp.payment_id IS NOT NULL) AS matched
+  FROM %STAGE% s
+  LEFT JOIN payment_attempts a ON a.channel_out_trade_no = s.out_trade_no AND a.channel = $1
+  LEFT JOIN payments p ON p.id = a.payment_id
+  LEFT JOIN late_payments lp ON lp.payment_id = a.payment_id AND lp.attempt_no = a.attempt_no
+  WHERE s.kind = 'PAYMENT'
+)
+SELECT count(*)::int AS rows, (count(*) FILTER (WHERE matched))::int AS matched,
+       COALESCE(json_agg(json_build_object(
+         'channelTradeNo', channel_trade_no, 'outTradeNo', out_trade_no, 'amount', channel_amount, 'currency', currency,
+         'finishedAt', finished_at, 'paymentId', payment_id, 'attemptNo', attempt_no,
+         'attemptStatus', attempt_status, 'paymentStatus', payment_status, 'localAmount', local_amount,
+         'lateRecorded', late_recorded)) FILTER (WHERE NOT matched), '[]') AS pending
+FROM j`;
+
+/** Bill refund rows joined to our refund with that request number, or our refund of an orphan. */
+export const BILL_REFUNDS_SQL = `
+WITH j AS (
+  SELECT s.channel_trade_no, s.out_trade_no, s.out_refund_no, s.amount AS channel_amount, s.currency, s.finished_at,
+         r.id AS refund_id, r.payment_id, r.status AS refund_status, r.amount AS local_amount,
+         (rr.repair_key IS NOT NULL) AS our_orphan_refund,
+         (r.id IS NOT NULL AND r.status = 'SUCCEEDED' AND r.amount = s.amount) AS matched
+  FROM %STAGE% s
+  LEFT JOIN refunds r ON r.channel = $1 AND r.out_request_no = s.out_refund_no
+  LEFT JOIN reconciliation_repairs rr ON rr.out_request_no = s.out_refund_no AND rr.channel = $1
+  WHERE s.kind = 'REFUND'
+)
+SELECT count(*)::int AS rows, (count(*) FILTER (WHERE matched))::int AS matched,
+       COALESCE(json_agg(json_build_object(
+         'channelTradeNo', channel_trade_no, 'outTradeNo', out_trade_no, 'outRefundNo', out_refund_no,
+         'amount', channel_amount, 'currency', currency, 'finishedAt', finished_at, 'refundId', refund_id, 'paymentId', payment_id,
+         'refundStatus', refund_status, 'localAmount', local_amount, 'ourOrphanRefund', our_orphan_refund))
+         FILTER (WHERE NOT matched), '[]') AS pending
+FROM j`;
+
+/** The record's successes of the day on this channel, and which of them the bill lacks. */
+export const LOCAL_PAYMENTS_SQL = `
+SELECT count(*)::int AS rows,
+       COALESCE(json_agg(json_build_object(
+         'paymentId', a.payment_id, 'attemptNo', a.attempt_no, 'channelOutTradeNo', a.channel_out_trade_no,
+         'paymentStatus', p.status, 'attemptStatus', a.status, 'amount', p.amount, 'at', p.paid_at))
+         FILTER (WHERE s.out_trade_no IS NULL), '[]') AS pending
+FROM payment_attempts a JOIN payments p ON p.id = a.payment_id
+LEFT JOIN (SELECT DISTINCT out_trade_no FROM %STAGE% WHERE kind = 'PAYMENT') s
+  ON s.out_trade_no = a.channel_out_trade_no
+WHERE a.channel = $1 AND a.status = 'SUCCEEDED' AND p.status = 'SUCCEEDED'
+  AND p.paid_at >= $2 AND p.paid_at < $3`;
+
+/** The record's refunds that succeeded on the day on this channel, and which of them the bill lacks. */
+export const LOCAL_REFUNDS_SQL = `
+SELECT count(*)::int AS rows,
+       COALESCE(json_agg(json_build_object(
+         'refundId', r.id, 'paymentId', r.payment_id, 'status', r.status, 'amount', r.amount,
+         'outRequestNo', r.out_request_no, 'channelOutTradeNo', r.channel_out_trade_no, 'at', r.succeeded_at))
+         FILTER (WHERE s.out_refund_no IS NULL), '[]') AS pending
+FROM refunds r
+LEFT JOIN (SELECT DISTINCT out_refund_no FROM %STAGE% WHERE kind = 'REFUND') s
+  ON s.out_refund_no = r.out_request_no
+WHERE r.channel = $1 AND r.status = 'SUCCEEDED' AND r.succeeded_at >= $2 AND r.succeeded_at < $3`;

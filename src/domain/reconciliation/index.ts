@@ -1,0 +1,4 @@
+export * from './difference';
+export * from './classify';
+export * from './repair-plan';
+export * from './bill-day';
