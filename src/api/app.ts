@@ -71,7 +71,11 @@ export async function buildApi({
   client.useCallScope((fn) => monitor.temporalCall(fn));
   monitor.start();
   app.addHook('onClose', async () => monitor.stop());
-  installDependencyGuard(app, monitor);
+  installDependencyGuard(
+    app,
+    monitor,
+    channels.names().filter((name) => 'verifyRawNotify' in channels.get(name)),
+  );
 
   await app.register(swagger, {
     openapi: {

@@ -10,14 +10,24 @@ const CHANNEL_NOTIFY = '/v1/channels/';
  * the request is answered 503 at once, before auth. A channel's notify gets its `fail` (text/plain), never
  * problem+json. Temporal is not checked here: only the calls that need it are refused (DependencyMonitor.temporalCall).
  */
-export function installDependencyGuard(app: FastifyInstance, monitor: DependencyMonitor): void {
+export function installDependencyGuard(
+  app: FastifyInstance,
+  monitor: DependencyMonitor,
+  /** Channels whose notify answers are WeChat's JSON `{ code: "FAIL" }` rather than Alipay's `fail`. */
+  jsonNotifyChannels: readonly string[] = [],
+): void {
   app.addHook('onRequest', async (req, reply) => {
     if (monitor.isUp('db')) return;
     if (
       NO_DEPENDENCY.some((p) => req.url === p || req.url.startsWith(`${p}/`) || req.url.startsWith(`${p}?`))
     )
       return;
-    if (req.url.startsWith(CHANNEL_NOTIFY)) return reply.code(503).type('text/plain').send('fail');
+    if (req.url.startsWith(CHANNEL_NOTIFY)) {
+      const channel = req.url.slice(CHANNEL_NOTIFY.length).split('/')[0] ?? '';
+      if (jsonNotifyChannels.includes(channel))
+        return reply.code(503).send({ code: 'FAIL', message: 'try again later' });
+      return reply.code(503).type('text/plain').send('fail');
+    }
     throw unavailable('PostgreSQL');
   });
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { NotifyVerification, RawNotify } from '../channels/channel-port';
 import type { ChannelRegistry } from '../channels/channel-registry';
 import type { PaymentClient } from '../client/payment-client';
@@ -32,6 +32,14 @@ export async function registerWechatNotifyRoutes(
     scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) =>
       done(null, body),
     );
+    // Whatever fails (a body too large, a dependency down), WeChat gets its own answer shape, never problem+json.
+    scope.setErrorHandler(async (err: FastifyError, req, reply) => {
+      const status = typeof err.statusCode === 'number' && err.statusCode < 500 ? err.statusCode : 503;
+      if (status >= 500) req.log.error({ err }, 'WeChat notification not handled: a dependency failed');
+      return reply
+        .code(status)
+        .send({ code: 'FAIL', message: status >= 500 ? 'try again later' : err.message });
+    });
     for (const name of names) {
       scope.post(
         `/v1/channels/${name}/notify`,
@@ -58,7 +66,9 @@ async function handle(
     outTradeNo: null,
     reason: 'channel cannot verify raw notifies',
   };
-  const raw = { ...notify.headers, body: notify.rawBody } as Record<string, string>;
+  // Only the headers that came: a missing one is no value to record.
+  const raw: Record<string, string> = { body: notify.rawBody };
+  for (const [name, value] of Object.entries(notify.headers)) if (value !== undefined) raw[name] = value;
   const reject = async (reason: string, status = 400): Promise<FastifyReply> => {
     // Filed against its payment when the trade number is ours, so operators see it in context.
     const claimed = v.outTradeNo ? await deps.payments.findAttemptByChannelOutTradeNo(v.outTradeNo) : null;

@@ -23,12 +23,15 @@ const MAX_FIELDS = 64;
  * What the inbox keeps of a value: printable text (a refused character is written as a visible
  * `\uXXXX`, as PostgreSQL refuses NUL and lone surrogates), at most 2 KiB.
  */
-const storable = (s: string | null): string | null =>
-  s === null ? null : toStorableText(s.slice(0, MAX_FIELD));
+const storable = (s: string | null | undefined): string | null =>
+  typeof s === 'string' ? toStorableText(s.slice(0, MAX_FIELD)) : null;
 
 function storableRaw(raw: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw).slice(0, MAX_FIELDS)) out[storable(k)!] = storable(v)!;
+  // A field without a value (a header that was not sent) is left out rather than trusted to be text.
+  for (const [k, v] of Object.entries(raw).slice(0, MAX_FIELDS)) {
+    if (typeof v === 'string') out[storable(k)!] = storable(v)!;
+  }
   return out;
 }
 

@@ -65,7 +65,10 @@ test('a refund that settles while the workflow runs is in its view: getPayment a
 test('Updates still arriving when the grace window ends are answered, and the workflow completes with its final PaymentStatus', async () => {
   const p = await paid();
   const handle = stack.client.temporal.workflow.getHandle(p.workflowId);
-  expect((await handle.describe()).typedSearchAttributes.get(PaymentStatusKey)).toBe('SUCCEEDED');
+  // The record is written inside the workflow task, the search attribute when that task completes: wait for it.
+  await eventually(async () =>
+    (await handle.describe()).typedSearchAttributes.get(PaymentStatusKey) === 'SUCCEEDED' ? true : undefined,
+  );
   let answered = 0;
   let refused = 0;
   let done = false;

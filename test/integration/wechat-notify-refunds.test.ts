@@ -121,6 +121,22 @@ describe('notifies', () => {
     expect((await stack.api('GET', `/v1/payments/${p.id}`)).body.status).toBe('PROCESSING');
   });
 
+  test('a notify with no Wechatpay-* headers at all (a form body): 400 FAIL and recorded, never a 5xx', async () => {
+    const notifyId = `unsigned-${Date.now()}`;
+    const r = await stack.api('POST', '/v1/channels/sandbox_wechat/notify', {
+      key: null,
+      raw: `notify_id=${notifyId}&out_trade_no=sandbox&sign=AAAA`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(r.status).toBe(400);
+    expect(r.body).toEqual({ code: 'FAIL', message: 'missing Wechatpay-* signature headers' });
+    const kept = await stack.pool.query(
+      "SELECT raw FROM channel_notifications WHERE channel = 'sandbox_wechat' AND NOT verified AND raw->>'body' LIKE $1",
+      [`%${notifyId}%`],
+    );
+    expect(kept.rows).toHaveLength(1);
+  });
+
   test('a replayed notify: 204 again inside the window, one verified row; a stale replay is refused', async () => {
     const p = await create('sim_success_no_notify');
     const no = p.attempts[0]!.channelOutTradeNo;

@@ -37,7 +37,7 @@ test('a flood of rejected notifies is grouped: every UNKNOWN payment stays visib
   );
   expect(Number(group.rows[0].count)).toBeGreaterThanOrEqual(150);
   const kept = await stack.pool.query(
-    "SELECT count(*) FROM channel_notifications WHERE NOT verified AND rejection_reason = 'bad signature' AND payment_id IS NULL",
+    "SELECT count(*) FROM channel_notifications WHERE channel = 'sandbox' AND NOT verified AND rejection_reason = 'bad signature' AND payment_id IS NULL",
   );
   expect(Number(kept.rows[0].count)).toBeLessThanOrEqual(100);
 
