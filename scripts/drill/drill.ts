@@ -6,7 +6,7 @@ import { DrillApi } from './api-client';
 import { CHAOS_KINDS, chaosPlan, strike, type ChaosKind, type DownWindow } from './chaos';
 import { billDays, readChannelBooks } from './channel-books';
 import { judge } from './judge';
-import { emptyLoadCounts, runPayment } from './load';
+import { CreateGate, emptyLoadCounts, runPayment } from './load';
 import { MerchantReceiver } from './merchant-receiver';
 import { fundChecks, reconcile } from './ops-checks';
 import { parseDrillOptions } from './options';
@@ -54,11 +54,13 @@ async function main(): Promise<number> {
   const startedAt = Date.now();
   const random = seeded(opts.seed);
   const tasks: Promise<void>[] = [];
+  const gate = new CreateGate(opts.concurrency);
   const loading = (async () => {
     for (let i = 0; i < opts.payments; i += 1) {
       await sleep(startedAt + (i * opts.durationMs) / opts.payments - Date.now());
+      await gate.enter();
       const scenario = scenarioFor(i, opts.seed, random);
-      const task = runPayment(api, scenario, { deadlineMs: opts.deadlineMs, notifyUrl }, counts)
+      const task = runPayment(api, scenario, { deadlineMs: opts.deadlineMs, notifyUrl, gate }, counts)
         .catch((err: unknown) => log(`payment ${scenario.outTradeNo}: ${String(err)}`))
         .finally(() => bar?.increment());
       tasks.push(task);

@@ -32,6 +32,24 @@ export function emptyLoadCounts(): LoadCounts {
   };
 }
 
+/** Bounds the creates in flight (a closed loop, as a merchant's checkout is): the load waits for room. */
+export class CreateGate {
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async enter(): Promise<void> {
+    while (this.inFlight >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.inFlight += 1;
+  }
+
+  leave(): void {
+    this.inFlight -= 1;
+    this.waiting.shift()?.();
+  }
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -41,9 +59,31 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function runPayment(
   api: DrillApi,
   s: PaymentScenario,
-  opts: { deadlineMs: number; notifyUrl: string },
+  opts: { deadlineMs: number; notifyUrl: string; gate: CreateGate },
   counts: LoadCounts,
 ): Promise<void> {
+  // The caller entered the gate for us; the create is done (answered or given up) when we leave it.
+  let created: ApiAnswer;
+  try {
+    created = await createPayment(api, s, opts, counts);
+  } finally {
+    opts.gate.leave();
+  }
+  if (created.status >= 300 || created.status === 0) {
+    counts.notCreated += 1;
+    return;
+  }
+  counts.payments += 1;
+  const id = (created.body as { id: string }).id;
+  await afterCreate(api, id, s, opts.deadlineMs, counts);
+}
+
+async function createPayment(
+  api: DrillApi,
+  s: PaymentScenario,
+  opts: { deadlineMs: number; notifyUrl: string },
+  counts: LoadCounts,
+): Promise<ApiAnswer> {
   const body = {
     outTradeNo: s.outTradeNo,
     amount: s.amount,
@@ -55,27 +95,29 @@ export async function runPayment(
     notifyUrl: opts.notifyUrl,
   };
   const create = (): Promise<ApiAnswer> => persist(() => api.merchant('POST', '/v1/payments', body));
-  let created: ApiAnswer;
-  if (s.duplicateCreates) {
-    counts.duplicateCreates += 1;
-    const answers = await Promise.all([create(), create(), create()]);
-    const ids = new Set(answers.filter((a) => a.status < 300).map((a) => (a.body as { id: string }).id));
-    if (ids.size > 1) counts.duplicateSplits += 1;
-    created = answers.find((a) => a.status < 300) ?? answers[0];
-  } else created = await create();
-  if (created.status >= 300 || created.status === 0) {
-    counts.notCreated += 1;
-    return;
-  }
-  counts.payments += 1;
-  const id = (created.body as { id: string }).id;
+  if (!s.duplicateCreates) return create();
+  counts.duplicateCreates += 1;
+  const answers = await Promise.all([create(), create(), create()]);
+  const ids = new Set(
+    answers.filter((a) => a.status > 0 && a.status < 300).map((a) => (a.body as { id: string }).id),
+  );
+  if (ids.size > 1) counts.duplicateSplits += 1;
+  return answers.find((a) => a.status > 0 && a.status < 300) ?? answers[0];
+}
 
+async function afterCreate(
+  api: DrillApi,
+  id: string,
+  s: PaymentScenario,
+  deadlineMs: number,
+  counts: LoadCounts,
+): Promise<void> {
   if (s.merchantClose) {
     await sleep(300);
     counts.merchantCloses += 1;
     await persist(() => api.merchant('POST', `/v1/payments/${id}/close`));
   }
-  let status = await settled(api, id, opts.deadlineMs + 30_000);
+  let status = await settled(api, id, deadlineMs + 30_000);
   if (status === 'AWAITING_RETRY') {
     counts.payAgains += 1;
     await persist(() =>
@@ -83,7 +125,7 @@ export async function runPayment(
         method: { type: s.methodType, token: 'sim_success' },
       }),
     );
-    status = await settled(api, id, opts.deadlineMs + 30_000);
+    status = await settled(api, id, deadlineMs + 30_000);
   }
   if (status === 'SUCCEEDED') await refund(api, id, s, counts);
 }
@@ -119,7 +161,7 @@ async function settled(api: DrillApi, id: string, withinMs: number): Promise<str
     const answer = await api.merchant('GET', `/v1/payments/${id}`);
     if (answer.status === 200) status = (answer.body as { status: string }).status;
     if (FINAL.has(status) || status === 'AWAITING_RETRY') return status;
-    await sleep(1000 + Math.random() * 500);
+    await sleep(2500 + Math.random() * 1000);
   }
   return status;
 }

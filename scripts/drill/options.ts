@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-/** `npm run drill -- --payments N --seed S --duration SECONDS [--deadline SECONDS] [--quiet]`. */
+/** `npm run drill -- --payments N --seed S --duration SECONDS [--deadline S] [--concurrency C] [--quiet]`. */
 export interface DrillOptions {
   payments: number;
   seed: number;
@@ -10,6 +10,8 @@ export interface DrillOptions {
   deadlineMs: number;
   /** SIGKILLs of a worker during the load (each restarted); the other kinds happen once each. */
   workerKills: number;
+  /** Creates in flight at most: past it the load waits (a slower stack stretches the duration). */
+  concurrency: number;
   /** No progress bar (the short drill in `npm test`); a line per phase instead. */
   quiet: boolean;
 }
@@ -23,6 +25,7 @@ export function parseDrillOptions(argv: string[]): DrillOptions {
       duration: { type: 'string' },
       deadline: { type: 'string', default: '40' },
       'worker-kills': { type: 'string' },
+      concurrency: { type: 'string', default: '8' },
       quiet: { type: 'boolean', default: false },
     },
   });
@@ -39,6 +42,7 @@ export function parseDrillOptions(argv: string[]): DrillOptions {
       values['worker-kills'] === undefined
         ? Math.max(1, Math.round(durationS / 40))
         : positive('worker-kills', values['worker-kills']),
+    concurrency: positive('concurrency', values.concurrency),
     quiet: values.quiet,
   };
 }
