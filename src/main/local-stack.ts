@@ -101,7 +101,12 @@ async function main(): Promise<void> {
     await migrate(pool);
     await seedDemo(pool, demoKeysFromEnv(process.env), config.NODE_ENV);
 
-    const sandbox = await startSandboxServer({ port: config.SANDBOX_PORT, dataDir });
+    // Its books survive restarts of the stack, as a real channel's do.
+    const sandbox = await startSandboxServer({
+      port: config.SANDBOX_PORT,
+      dataDir,
+      journalFile: join(dataDir, 'sandbox-journal.jsonl'),
+    });
     parts.sandbox = sandbox;
 
     const channels = createChannelRegistry(

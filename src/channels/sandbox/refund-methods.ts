@@ -27,8 +27,8 @@ export const tradeRefund: GatewayMethod = (call, ctx) => {
     }
     return refundAnswer(trade, earlier, 'N');
   }
-  trade.refundCalls += 1;
-  if (behaviourOf(trade.token).failsFirstRefund && trade.refundCalls === 1) {
+  const refundCalls = ctx.book.countRefundCall(trade);
+  if (behaviourOf(trade.token).failsFirstRefund && refundCalls === 1) {
     return businessFailure('ACQ.SYSTEM_ERROR', 'system error, please retry with the same out_request_no');
   }
   const refusal = refusalFor(trade, amountFen);

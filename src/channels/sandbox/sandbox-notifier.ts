@@ -34,6 +34,8 @@ export class SandboxNotifier {
       scheduleScale: number;
       keys: Record<SandboxAccountName, SandboxKeys>;
       log: (message: string) => void;
+      /** The service acknowledged a change's notify (answered `success`), so a restart needs not resend it. */
+      onDelivered?: (trade: SandboxTrade, change: TradeChange) => void;
     },
   ) {}
 
@@ -44,27 +46,28 @@ export class SandboxNotifier {
     const now = new Date();
     const status: TradeStatus = change === 'paid' ? 'TRADE_SUCCESS' : 'TRADE_CLOSED';
     const current = this.signed(trade, status, now);
+    const delivered = (): void => this.deps.onDelivered?.(trade, change);
     if (mode === 'duplicates' && change === 'paid') {
       // Redeliveries of the same notify (same notify_id), a fresh copy, then a stale status after them.
       const copies = Array.from({ length: DUPLICATE_SUCCESS_COPIES - 1 }, () => current);
       copies.push(this.signed(trade, status, now));
       copies.push(this.signed(trade, 'WAIT_BUYER_PAY', trade.createdAt));
-      void this.deliverInOrder(url, copies);
+      void this.deliverInOrder(url, copies, delivered);
       return;
     }
-    this.dispatch(url, current);
+    this.dispatch(url, current, delivered);
   }
 
   /** A drill's notify faults: lost (never sent), duplicated (same notify_id), delayed or held back. */
-  private dispatch(url: string, fields: NotifyFields): void {
+  private dispatch(url: string, fields: NotifyFields, delivered: () => void): void {
     const fault = this.deps.faults.forNotify();
     if (fault.lost) {
       this.deps.log(`notify ${fields.notify_id} to ${url} lost (fault)`);
       return;
     }
     for (let copy = 0; copy < fault.copies; copy += 1) {
-      if (fault.delayMs === 0) void this.attempt(url, fields, 0);
-      else this.deps.scheduler.at(fault.delayMs, () => void this.attempt(url, fields, 0));
+      if (fault.delayMs === 0) void this.attempt(url, fields, 0, delivered);
+      else this.deps.scheduler.at(fault.delayMs, () => void this.attempt(url, fields, 0, delivered));
     }
   }
 
@@ -72,8 +75,8 @@ export class SandboxNotifier {
     this.shutdown.abort();
   }
 
-  private async deliverInOrder(url: string, notifies: NotifyFields[]): Promise<void> {
-    for (const fields of notifies) await this.attempt(url, fields, 0);
+  private async deliverInOrder(url: string, notifies: NotifyFields[], delivered: () => void): Promise<void> {
+    for (const fields of notifies) await this.attempt(url, fields, 0, delivered);
   }
 
   /**
@@ -86,10 +89,16 @@ export class SandboxNotifier {
   }
 
   /** One delivery; never rejects. An answer other than exactly `success` schedules the next retry. */
-  private async attempt(url: string, fields: NotifyFields, retriesDone: number): Promise<void> {
+  private async attempt(
+    url: string,
+    fields: NotifyFields,
+    retriesDone: number,
+    delivered: () => void,
+  ): Promise<void> {
     if (this.deps.scheduler.isStopped) return;
     const answer = await this.post(url, fields);
-    if ('body' in answer && answer.body === 'success') return;
+    if (this.deps.scheduler.isStopped) return;
+    if ('body' in answer && answer.body === 'success') return delivered();
     const delay = NOTIFY_RETRY_SCHEDULE_MS[retriesDone];
     this.deps.log(
       `notify ${fields.notify_id} to ${url} answered ${JSON.stringify(answer)}; retry ${retriesDone + 1}`,
@@ -97,7 +106,7 @@ export class SandboxNotifier {
     if (delay === undefined) return;
     this.deps.scheduler.at(
       delay * this.deps.scheduleScale,
-      () => void this.attempt(url, fields, retriesDone + 1),
+      () => void this.attempt(url, fields, retriesDone + 1, delivered),
     );
   }
 

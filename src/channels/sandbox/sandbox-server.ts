@@ -16,6 +16,7 @@ import { SandboxScheduler } from './sandbox-scheduler';
 import { registerSimRoutes } from './sim-routes';
 import { TradeBook } from './trade-book';
 import { startWechatSandbox, type WechatSandbox } from './wechat/wechat-server';
+import { TradeJournal } from './trade-journal';
 
 export interface SandboxServerOptions {
   /** 0 picks a free port (tests). Default 3100. */
@@ -31,6 +32,11 @@ export interface SandboxServerOptions {
   latePayDelayMs?: number;
   /** How long sim_timeout_then_success holds the pay answer back. Default 5 s. */
   timeoutDelayMs?: number;
+  /**
+   * The file that keeps the trade book across restarts (JSON lines, see trade-journal.ts); none: the
+   * book lives in memory only (unit tests, the benchmark). The sandbox's own entry (main.ts) keeps one.
+   */
+  journalFile?: string;
   log?: boolean;
   /** The WeChat Pay account's own port: default the next port after `port` (0 when `port` is 0). */
   wechatPort?: number;
@@ -48,7 +54,7 @@ export interface SandboxServer {
   >;
 }
 
-/** Starts the Alipay-style sandbox channel: a real HTTP server with in-memory trades. */
+/** Starts the Alipay-style sandbox channel: a real HTTP server whose trades live in memory and, given a journal file, on disk. */
 export async function startSandboxServer(opts: SandboxServerOptions): Promise<SandboxServer> {
   const keys = Object.fromEntries(
     SANDBOX_ACCOUNT_NAMES.map((name) => [name, loadOrCreateSandboxKeys(opts.dataDir, name)]),
@@ -63,9 +69,12 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
     scheduleScale: opts.notifyScheduleScale ?? 1,
     keys,
     log: (message) => app.log.info(message),
+    onDelivered: (trade, change) => book.notified(trade, change),
   });
   const timing = { payDelayMs: opts.payDelayMs ?? 200, latePayDelayMs: opts.latePayDelayMs ?? 2000 };
-  const book = new TradeBook(scheduler, timing, (trade, change) => notifier.notify(trade, change));
+  const journal = opts.journalFile ? new TradeJournal(opts.journalFile) : null;
+  const book = new TradeBook(scheduler, timing, (trade, change) => notifier.notify(trade, change), journal);
+  book.resume(new Date());
   const timeoutDelayMs = opts.timeoutDelayMs ?? 5000;
 
   await app.register(formbody);
@@ -113,6 +122,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
       scheduler.stop();
       notifier.stop();
       await Promise.all([app.close(), wechat.close()]);
+      journal?.close();
     },
   };
 }

@@ -1,3 +1,5 @@
+import { randomInt } from 'node:crypto';
+import { formatBeijingTime } from '../beijing-time';
 import type { SandboxToken } from './sandbox-behaviours';
 import type { SandboxAccountName } from './sandbox-keys';
 
@@ -28,6 +30,8 @@ export interface SandboxTrade {
   refunds: SandboxRefund[];
   /** Refund calls seen, including refused ones: sim_refund_fail_once fails the first. */
   refundCalls: number;
+  /** The last change whose notify the service has not acknowledged: resent after a sandbox restart. */
+  pendingNotify: TradeChange | null;
 }
 
 export interface BuyerTiming {
@@ -47,4 +51,16 @@ export type NewTrade = Pick<
 
 export function refundedFen(trade: SandboxTrade): number {
   return trade.refunds.reduce((sum, refund) => sum + refund.amountFen, 0);
+}
+
+export function tradeKey(account: SandboxAccountName, outTradeNo: string): string {
+  return `${account}\u0000${outTradeNo}`;
+}
+
+/** Alipay-like 28-digit trade number: the Beijing date, then random digits. */
+export function newTradeNo(now: Date): string {
+  const day = formatBeijingTime(now).slice(0, 10).replaceAll('-', '');
+  let digits = '';
+  for (let i = 0; i < 20; i += 1) digits += String(randomInt(10));
+  return day + digits;
 }

@@ -1,10 +1,12 @@
 import { randomInt } from 'node:crypto';
-import { formatBeijingTime } from '../beijing-time';
 import { behaviourOf } from './sandbox-behaviours';
 import { SANDBOX_ACCOUNT_NAMES, type SandboxAccountName } from './sandbox-keys';
 import type { SandboxScheduler } from './sandbox-scheduler';
+import type { TradeJournal } from './trade-journal';
 import {
+  newTradeNo,
   refundedFen,
+  tradeKey,
   type BuyerTiming,
   type NewTrade,
   type SandboxRefund,
@@ -24,11 +26,44 @@ export class TradeBook {
   constructor(
     private readonly scheduler: SandboxScheduler,
     private readonly timing: BuyerTiming,
-    private readonly onChange: (trade: SandboxTrade, change: TradeChange) => void,
+    private readonly notify: (trade: SandboxTrade, change: TradeChange) => void,
+    private readonly journal: TradeJournal | null = null,
   ) {}
 
+  /**
+   * After a restart: the journal's trades back in the book, and what was pending re-derived from them,
+   * as if the sandbox had never stopped: the buyer's payment and the expiry of waiting trades, a delayed
+   * debit after a close, and the notify of a change the service never acknowledged (sent again now).
+   */
+  resume(now: Date): void {
+    if (!this.journal) return;
+    const { trades, firstAttempts } = this.journal.load();
+    for (const paymentKey of firstAttempts) this.failedFirstAttempts.add(paymentKey);
+    for (const trade of trades) this.trades.set(tradeKey(trade.account, trade.outTradeNo), trade);
+    for (const trade of trades) {
+      if (trade.status === 'WAIT_BUYER_PAY') this.scheduleBuyerAndExpiry(trade, now);
+      else if (trade.status === 'TRADE_CLOSED' && trade.closedAt) this.scheduleDebitAfterClose(trade, now);
+      const pending = trade.pendingNotify;
+      if (pending) this.scheduler.at(0, () => this.notify(trade, pending));
+    }
+  }
+
+  /** The service acknowledged the notify of `change` (answered `success`): nothing left to resend. */
+  notified(trade: SandboxTrade, change: TradeChange): void {
+    if (trade.pendingNotify !== change) return;
+    trade.pendingNotify = null;
+    this.save(trade);
+  }
+
+  /** A refund call seen (counted even when refused): sim_refund_fail_once fails the first. */
+  countRefundCall(trade: SandboxTrade): number {
+    trade.refundCalls += 1;
+    this.save(trade);
+    return trade.refundCalls;
+  }
+
   find(account: SandboxAccountName, outTradeNo: string): SandboxTrade | undefined {
-    const trade = this.trades.get(key(account, outTradeNo));
+    const trade = this.trades.get(tradeKey(account, outTradeNo));
     if (trade) this.expireIfDue(trade);
     return trade;
   }
@@ -57,6 +92,7 @@ export class TradeBook {
       : outTradeNo;
     if (this.failedFirstAttempts.has(paymentKey)) return false;
     this.failedFirstAttempts.add(paymentKey);
+    this.journal?.saveFirstAttempt(paymentKey);
     return true;
   }
 
@@ -70,8 +106,10 @@ export class TradeBook {
       closedAt: null,
       refunds: [],
       refundCalls: 0,
+      pendingNotify: null,
     };
-    this.trades.set(key(trade.account, trade.outTradeNo), trade);
+    this.trades.set(tradeKey(trade.account, trade.outTradeNo), trade);
+    this.save(trade);
     this.scheduleBuyerAndExpiry(trade, now);
     return trade;
   }
@@ -98,10 +136,8 @@ export class TradeBook {
     if (trade.status !== 'WAIT_BUYER_PAY') return false;
     trade.status = 'TRADE_CLOSED';
     trade.closedAt = at;
-    this.onChange(trade, 'closed');
-    if (behaviourOf(trade.token).buyerPays === 'after_close') {
-      this.scheduler.at(this.timing.latePayDelayMs, () => this.debitAfterClose(trade));
-    }
+    this.changed(trade, 'closed');
+    this.scheduleDebitAfterClose(trade, at);
     return true;
   }
 
@@ -110,8 +146,25 @@ export class TradeBook {
     if (refundedFen(trade) === trade.totalFen) {
       trade.status = 'TRADE_CLOSED';
       trade.closedAt = refund.at;
-      this.onChange(trade, 'refunded_in_full');
-    }
+      this.changed(trade, 'refunded_in_full');
+    } else this.save(trade);
+  }
+
+  /** Journals the trade, then tells the notifier: a notify never reports what a restart could forget. */
+  private changed(trade: SandboxTrade, change: TradeChange): void {
+    trade.pendingNotify = change;
+    this.save(trade);
+    this.notify(trade, change);
+  }
+
+  private save(trade: SandboxTrade): void {
+    this.journal?.saveTrade(trade);
+  }
+
+  private scheduleDebitAfterClose(trade: SandboxTrade, now: Date): void {
+    if (behaviourOf(trade.token).buyerPays !== 'after_close' || !trade.closedAt) return;
+    const due = trade.closedAt.getTime() + this.timing.latePayDelayMs - now.getTime();
+    this.scheduler.at(due, () => this.debitAfterClose(trade));
   }
 
   private scheduleBuyerAndExpiry(trade: SandboxTrade, now: Date): void {
@@ -129,7 +182,8 @@ export class TradeBook {
     }
     if (untilExpiry !== null) this.scheduler.at(untilExpiry, expiry);
     if (behaviour === 'after_delay') {
-      this.scheduler.at(this.timing.payDelayMs, () => this.buyerPays(trade, false));
+      const due = trade.createdAt.getTime() + this.timing.payDelayMs - now.getTime();
+      this.scheduler.at(due, () => this.buyerPays(trade, false));
     }
   }
 
@@ -154,7 +208,7 @@ export class TradeBook {
   private pay(trade: SandboxTrade, at: Date): void {
     trade.status = 'TRADE_SUCCESS';
     trade.paidAt = at;
-    this.onChange(trade, 'paid');
+    this.changed(trade, 'paid');
   }
 
   /** The expiry timer: a timer may fire a millisecond early, so it waits out the rest if so. */
@@ -170,16 +224,4 @@ export class TradeBook {
       return false;
     return this.close(trade, trade.expireAt);
   }
-}
-
-function key(account: SandboxAccountName, outTradeNo: string): string {
-  return `${account}\u0000${outTradeNo}`;
-}
-
-/** Alipay-like 28-digit trade number: the Beijing date, then random digits. */
-function newTradeNo(now: Date): string {
-  const day = formatBeijingTime(now).slice(0, 10).replaceAll('-', '');
-  let digits = '';
-  for (let i = 0; i < 20; i += 1) digits += String(randomInt(10));
-  return day + digits;
 }

@@ -1,8 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Pool } from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../../src/api/app';
@@ -28,7 +29,7 @@ export interface TestStack {
   sandboxUrl: string;
   /** Takes the sandbox channel off the network (connections refused) until sandboxUp(). */
   sandboxDown(): Promise<void>;
-  /** Brings it back on the same port (its trade book starts empty). */
+  /** Brings it back on the same port, with the trades it had (its journal is this stack's own). */
   sandboxUp(): Promise<void>;
   pool: Pool;
   client: PaymentClient;
@@ -88,7 +89,10 @@ export async function startTestStack(opts: {
   await migrate(pool);
   await seedDemo(pool, DEFAULT_DEMO_KEYS, 'test');
 
-  let sandbox = await startSandboxServer({ port: 0, dataDir, notifyScheduleScale: 0.001, ...opts.sandbox });
+  // The keys are shared by every stack; the trade journal is this stack's, so a restart finds its trades.
+  const journalFile = join(mkdtempSync(join(tmpdir(), 'test-sandbox-journal-')), 'journal.jsonl');
+  const sandboxOptions = { dataDir, journalFile, notifyScheduleScale: 0.001, ...opts.sandbox };
+  let sandbox = await startSandboxServer({ port: 0, ...sandboxOptions });
   let sandboxRunning = true;
   const sandboxPort = sandbox.port;
   const apiPort = await freePort();
@@ -142,13 +146,7 @@ export async function startTestStack(opts: {
       sandboxRunning = false;
     },
     async sandboxUp() {
-      sandbox = await startSandboxServer({
-        port: sandboxPort,
-        wechatPort,
-        dataDir,
-        notifyScheduleScale: 0.001,
-        ...opts.sandbox,
-      });
+      sandbox = await startSandboxServer({ port: sandboxPort, wechatPort, ...sandboxOptions });
       sandboxRunning = true;
     },
     pool,
@@ -181,6 +179,7 @@ export async function startTestStack(opts: {
       await app.close();
       await stopWorker();
       if (sandboxRunning) await sandbox.close();
+      rmSync(dirname(journalFile), { recursive: true, force: true });
       await connection.close();
       await pool.end();
     },
