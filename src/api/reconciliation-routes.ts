@@ -18,6 +18,7 @@ import {
   reconWorkflowId,
   RESOLUTIONS,
 } from '../domain/reconciliation';
+import { shownId } from './path-ids';
 import { requireRole, roleHook } from './ops-auth';
 import { problemResponses } from './response-schemas';
 
@@ -52,7 +53,11 @@ const RunSchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
 });
-const IdParams = z.object({ id: z.string() });
+/** A run id (`rec_` + 32 hex digits); any other shape names nothing: 404 before any query (contract section 1). */
+const RUN_ID = /^rec_[0-9a-f]{32}$/;
+const IdParams = z.object({
+  id: z.string().describe(`a reconciliation run id, ${RUN_ID.source}; any other is 404`),
+});
 
 /**
  * Reconciliation runs (contract section 8). The run itself is a workflow on the worker; this starts it by
@@ -77,8 +82,8 @@ export function registerReconciliationRoutes(
   });
 
   const load = async (id: string) => {
-    const run = await runs.find(id);
-    if (!run) throw new DomainError('NOT_FOUND', `reconciliation ${id} not found`);
+    const run = RUN_ID.test(id) ? await runs.find(id) : null;
+    if (!run) throw new DomainError('NOT_FOUND', `reconciliation ${shownId(id)} not found`);
     return run;
   };
 

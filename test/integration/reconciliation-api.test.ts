@@ -40,7 +40,7 @@ describe('reconciliation API and schedule', () => {
   });
 
   test('unknown run ids of any shape are 404', async () => {
-    for (const id of ['rec_00000000000000000000000000000000', 'nothing', 'pay_x']) {
+    for (const id of ['rec_00000000000000000000000000000000', 'nothing', 'pay_x', 'a%00b', '%F0%9F%98%80']) {
       const r = await stack.api('GET', `/v1/ops/reconciliations/${id}`, { key: OPERATOR_KEY_FOR_TESTS });
       expect(r.body).toMatchObject({ status: 404, code: 'NOT_FOUND' });
       const d = await stack.api('GET', `/v1/ops/reconciliations/${id}/differences`, {
