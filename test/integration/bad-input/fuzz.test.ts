@@ -137,7 +137,9 @@ function build(r: Req): { path: string; raw?: string; contentType: string } {
 test(`fuzz: ${RUNS} requests over every operation of /openapi.json`, async () => {
   const byStatus: Record<string, number> = {};
   const failures: string[] = [];
-  const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
+  // A fixed seed in CI, so that every commit is held to the same 4,000 requests; FUZZ_SEED=random explores.
+  const seedEnv = process.env.FUZZ_SEED ?? '835287139';
+  const seed = seedEnv === 'random' ? Date.now() % 2 ** 31 : Number(seedEnv);
   const property = fc.asyncProperty(request(), async (r) => {
     const { path, raw, contentType } = build(r);
     const before = await counts();
