@@ -44,7 +44,13 @@ export abstract class PeriodicSweep {
     return this.stopping;
   }
 
+  protected get isStopped(): boolean {
+    return this.stopped;
+  }
+
   protected logThrottled(message: string, err: unknown): void {
+    // A sweep cut short by its own stop (its connection closing) is no error worth telling.
+    if (this.stopped) return;
     const now = Date.now();
     if (now - this.lastErrorLogAt < 30_000) return;
     this.lastErrorLogAt = now;

@@ -35,6 +35,7 @@ export class RefundSweeper extends PeriodicSweep {
     const ids = await listProcessingRefundIds(this.opts.pool, this.minAgeMs, this.batchSize);
     let started = 0;
     for (const id of ids) {
+      if (this.isStopped) break;
       try {
         const refund = await this.opts.refunds.refunds.findById(id);
         if (refund && (await this.opts.refunds.resumeIfStranded(refund))) started += 1;
