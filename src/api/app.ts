@@ -70,7 +70,7 @@ export async function buildApi({
   const monitor = new DependencyMonitor(pool, client.temporal, { callDeadlineMs: temporalCallDeadlineMs });
   client.useCallScope((fn) => monitor.temporalCall(fn));
   monitor.start();
-  app.addHook('onClose', async () => monitor.stop());
+  app.addHook('onClose', async () => monitor.drain());
   installDependencyGuard(
     app,
     monitor,

@@ -35,6 +35,8 @@ export class DependencyMonitor {
   private readonly up: Record<DependencyName, boolean> = { db: true, temporal: true };
   private readonly failures: Record<DependencyName, number> = { db: 0, temporal: 0 };
   private readonly inFlight = new Set<AbortController>();
+  /** Calls given up on (cancelled or past their check timeout) that the SDK may still be retrying. */
+  private readonly abandoned = new Set<Promise<unknown>>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly intervalMs: number;
@@ -60,6 +62,26 @@ export class DependencyMonitor {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  /**
+   * Stops, then waits until every call given up on has settled (each is bounded by its deadline). The
+   * SDK's gRPC retry timers of such a call outlive our answer; closing the connection under them throws
+   * "Channel has been shut down" from a timer, outside any caller.
+   */
+  async drain(): Promise<void> {
+    this.stop();
+    while (this.abandoned.size > 0) await Promise.allSettled([...this.abandoned]);
+  }
+
+  /** Keeps a call we stopped waiting for until it settles, so that drain() can wait for it. */
+  private keep(work: Promise<unknown>): void {
+    const settled = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.abandoned.add(settled);
+    void settled.finally(() => this.abandoned.delete(settled));
   }
 
   isUp(dep: DependencyName): boolean {
@@ -88,6 +110,7 @@ export class DependencyMonitor {
       ctrl.signal.addEventListener('abort', () => reject(unavailable('Temporal')), { once: true }),
     );
     const work = this.temporal.withDeadline(deadline, () => this.temporal.withAbortSignal(ctrl.signal, fn));
+    this.keep(work);
     return Promise.race([work, lost]).finally(() => this.inFlight.delete(ctrl));
   }
 
@@ -118,9 +141,13 @@ export class DependencyMonitor {
 
   private checkTemporal(): Promise<boolean> {
     const ms = this.checkTimeoutMs;
-    return within(ms + 200, () =>
-      this.temporal.withDeadline(Date.now() + ms, () => this.temporal.workflowService.getSystemInfo({})),
-    ).then(
+    return within(ms + 200, () => {
+      const call = this.temporal.withDeadline(Date.now() + ms, () =>
+        this.temporal.workflowService.getSystemInfo({}),
+      );
+      this.keep(call);
+      return call;
+    }).then(
       () => true,
       () => false,
     );

@@ -71,3 +71,21 @@ test('a Temporal call in flight is answered 503 when the background checks find 
   await sleep(100);
   expect(m.isUp('temporal')).toBe(false);
 });
+
+test('drain waits for the calls it answered 503 for, until the SDK gives each up (so the connection may close)', async () => {
+  const { state, pool, temporal } = fakes();
+  const m = new DependencyMonitor(pool, temporal, { callDeadlineMs: 10_000, checkTimeoutMs: 50 });
+  let giveUp: (e: Error) => void = () => undefined;
+  const call = m.temporalCall(() => new Promise<never>((_r, reject) => (giveUp = reject)));
+  state.temporal = false;
+  await m.checkNow();
+  await m.checkNow();
+  await expect(call).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+  let drained = false;
+  const draining = m.drain().then(() => (drained = true));
+  await sleep(50);
+  expect(drained).toBe(false);
+  giveUp(new Error('deadline exceeded'));
+  await draining;
+  expect(drained).toBe(true);
+});
