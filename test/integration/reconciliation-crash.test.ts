@@ -34,7 +34,7 @@ describe('reconciliation worker killed mid-run', () => {
     const orphan = (await res.json()) as { outTradeNo: string; tradeNo: string };
 
     const child = spawnWorker(stack, {
-      entry: join(__dirname, 'support', 'recon-crash-worker.ts'),
+      entry: join(__dirname, 'support', 'crash-worker.ts'),
       env: {
         RECON_ORPHAN_POLICY: 'REFUND',
         CRASH_AFTER_ACTIVITY: 'repairDifference',

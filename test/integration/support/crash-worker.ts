@@ -1,6 +1,8 @@
-// A payment worker (as src/main/worker.ts) that SIGKILLs itself right after one chosen database write
-// committed: CRASH_AFTER_STATUS_REASON names the StatusChange reason, CRASH_MARKER a file that makes it
-// happen once (the restarted worker finds the marker and runs normally).
+// A payment worker (as src/main/worker.ts) that SIGKILLs itself once, right after a chosen activity
+// completed (its writes committed, its result never reported): CRASH_AFTER_STATUS_REASON names the
+// StatusChange reason of a status write, or CRASH_AFTER_ACTIVITY an activity type. CRASH_MARKER names a file
+// that makes it happen once (the restarted worker finds the marker and runs normally).
+import { Context } from '@temporalio/activity';
 import type { ActivityInboundCallsInterceptor } from '@temporalio/worker';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createChannelRegistry } from '../../../src/channels/channel-registry';
@@ -11,13 +13,19 @@ import { createPaymentWorker } from '../../../src/worker/create-worker';
 
 type Execute = NonNullable<ActivityInboundCallsInterceptor['execute']>;
 const reason = process.env.CRASH_AFTER_STATUS_REASON;
+const activityType = process.env.CRASH_AFTER_ACTIVITY;
 const marker = process.env.CRASH_MARKER;
 
-class KillAfterWrite implements ActivityInboundCallsInterceptor {
+function isTrigger(input: Parameters<Execute>[0]): boolean {
+  if (activityType) return Context.current().info.activityType === activityType;
+  const change = input.args[0] as { reason?: string } | undefined;
+  return reason !== undefined && change?.reason === reason;
+}
+
+class KillAfterActivity implements ActivityInboundCallsInterceptor {
   async execute(input: Parameters<Execute>[0], next: Parameters<Execute>[1]): Promise<unknown> {
     const result = await next(input);
-    const change = input.args[0] as { reason?: string } | undefined;
-    if (reason && marker && change?.reason === reason && !existsSync(marker)) {
+    if (marker && isTrigger(input) && !existsSync(marker)) {
       writeFileSync(marker, 'killed');
       process.kill(process.pid, 'SIGKILL');
     }
@@ -34,7 +42,7 @@ async function main(): Promise<void> {
     pool,
     channels: createChannelRegistry(channelAccountsFor(config)),
     workflowBundlePath: process.env.WORKFLOW_BUNDLE,
-    interceptors: { activity: [() => ({ inbound: new KillAfterWrite() })] },
+    interceptors: { activity: [() => ({ inbound: new KillAfterActivity() })] },
   });
   process.once('SIGTERM', () => worker.shutdown());
   console.log(`worker polling task queue ${worker.options.taskQueue}`);
