@@ -24,7 +24,7 @@ import { benchRefunds } from './refunds';
 import { createSkeletonActivities } from './skeleton-activities';
 import { skeletonCreate, skeletonNotify, type skeletonWorkflow } from './skeleton-workflow';
 import { fmt, RssSampler, runPool, summarize, type Figures } from './stats';
-import { benchWechatPayments } from './wechat-payments';
+import { benchPaymentLoad } from './payment-load';
 
 const N = Number(process.env.BENCH_N ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
@@ -76,12 +76,23 @@ async function main(): Promise<void> {
     `bench: ${N} payments, concurrency ${CONCURRENCY}, 2 cores, sandbox pays after ${NOTIFY_DELAY_MS} ms`,
   );
   const rss = new RssSampler();
-  const payments = await benchPayments(apiUrl, pool);
+  const payments = await benchPaymentLoad(apiUrl, pool, {
+    n: N,
+    concurrency: CONCURRENCY,
+    prefix: 'B',
+    method: { type: 'bank_card', token: 'sim_success' },
+  });
   const memory = rss.stop();
   const skeleton = await benchSkeleton(temporal.address);
   // After the skeleton run, so the payments/skeleton comparison is measured exactly as before.
   const refunds = await benchRefunds(apiUrl, pool, payments.paid.slice(0, REFUNDS), CONCURRENCY);
-  const wechat = await benchWechatPayments(apiUrl, pool, N, CONCURRENCY);
+  const wechat = await benchPaymentLoad(apiUrl, pool, {
+    n: N,
+    concurrency: CONCURRENCY,
+    prefix: 'BW',
+    channel: 'sandbox_wechat',
+    method: { type: 'wallet', token: 'sim_success' },
+  });
 
   console.log('\nresults');
   console.log(
@@ -114,60 +125,6 @@ async function main(): Promise<void> {
   await temporal.stop();
   await pg.stop();
   rmSync(join(dataDir, 'postgres'), { recursive: true, force: true });
-}
-
-async function benchPayments(
-  apiUrl: string,
-  pool: ReturnType<typeof createPool>,
-): Promise<Figures & { paid: Array<{ id: string; amount: number }> }> {
-  const run = Date.now().toString(36);
-  const orders = Array.from({ length: N }, (_, i) => `B-${run}-${i}`);
-  const sentAt = new Map<string, number>();
-  const createMs: number[] = [];
-  const deadline = new Date(Date.now() + 30 * 60_000).toISOString();
-  const t0 = Date.now();
-  await runPool(orders, CONCURRENCY, async (outTradeNo) => {
-    const start = Date.now();
-    sentAt.set(outTradeNo, start);
-    const res = await fetch(`${apiUrl}/v1/payments`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${DEFAULT_DEMO_KEYS.merchantKey}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        outTradeNo,
-        amount: 1999,
-        currency: 'CNY',
-        subject: 'bench',
-        orderDeadline: deadline,
-        method: { type: 'bank_card', token: 'sim_success' },
-      }),
-    });
-    await res.text();
-    if (res.status !== 201) throw new Error(`create answered ${res.status}`);
-    createMs.push(Date.now() - start);
-  });
-  let rows: Array<{ id: string; amount: string; out_trade_no: string; at: Date }> = [];
-  for (const end = Date.now() + 300_000; Date.now() < end;) {
-    rows = (
-      await pool.query<{ id: string; amount: string; out_trade_no: string; at: Date }>(
-        `SELECT p.id, p.amount, p.out_trade_no, h.at FROM payments p JOIN payment_status_history h ON h.payment_id = p.id
-         WHERE p.out_trade_no LIKE $1 AND h.attempt_no IS NULL AND h.to_status = 'SUCCEEDED'`,
-        [`B-${run}-%`],
-      )
-    ).rows;
-    if (rows.length >= N) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return {
-    ...summarize(
-      t0,
-      createMs,
-      rows.map((r) => [sentAt.get(r.out_trade_no) ?? 0, r.at.getTime()]),
-    ),
-    paid: rows.map((r) => ({ id: r.id, amount: Number(r.amount) })),
-  };
 }
 
 async function benchSkeleton(address: string): Promise<Figures> {
