@@ -4,6 +4,7 @@ import type { PaymentClient } from '../client/payment-client';
 import type { NotificationInbox } from '../db/channel-notify-inbox';
 import type { PaymentRepository } from '../db/payment-repository';
 import { textProblem } from '../domain/text-rules';
+import { acceptVerifiedNotify } from './verified-notify';
 
 interface NotifyDeps {
   client: PaymentClient;
@@ -129,35 +130,8 @@ export async function registerNotifyRoutes(app: FastifyInstance, deps: NotifyDep
           return fail(reply, status);
         };
         if (!v.ok) return reject(v.reason);
-        const found = await deps.payments.findAttemptByChannelOutTradeNo(v.outTradeNo);
-        if (!found || found.attempt.channel !== channelName) return reject('unknown out_trade_no');
-        if (v.amount !== found.payment.amount) {
-          return reject(`amount ${v.amount} differs from the attempt's ${found.payment.amount}`);
-        }
-        await deps.inbox.record({
-          channel: channelName,
-          notifyId: v.notifyId,
-          raw: fields,
-          verified: true,
-          rejectionReason: null,
-          outTradeNo: v.outTradeNo,
-          tradeStatus: v.tradeStatus,
-          paymentId: found.payment.id,
-        });
-        // Signalled even for a duplicate: the first one's signal may have been lost in a crash; the workflow dedupes.
-        await deps.client.notify(
-          found.payment.workflow_id,
-          {
-            channel: channelName,
-            channelOutTradeNo: v.outTradeNo,
-            channelTradeNo: v.channelTradeNo,
-            status: v.tradeStatus === 'FINISHED' ? 'PAID' : v.tradeStatus,
-            amount: v.amount,
-            paidAt: v.paidAt ? v.paidAt.toISOString() : null,
-            notifyId: v.notifyId,
-          },
-          found.payment.id,
-        );
+        const refused = await acceptVerifiedNotify(deps, channelName, v, fields);
+        if (refused) return reject(refused);
         return reply.code(200).type('text/plain').send('success');
       },
     );

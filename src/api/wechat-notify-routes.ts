@@ -4,6 +4,7 @@ import type { ChannelRegistry } from '../channels/channel-registry';
 import type { PaymentClient } from '../client/payment-client';
 import type { NotificationInbox } from '../db/channel-notify-inbox';
 import type { PaymentRepository } from '../db/payment-repository';
+import { acceptVerifiedNotify } from './verified-notify';
 
 interface WechatNotifyDeps {
   client: PaymentClient;
@@ -86,35 +87,8 @@ async function handle(
     return reply.code(status).send({ code: 'FAIL', message: reason });
   };
   if (!v.ok) return reject(v.reason, v.reason.startsWith('signature probe') ? 401 : 400);
-  const found = await deps.payments.findAttemptByChannelOutTradeNo(v.outTradeNo);
-  if (!found || found.attempt.channel !== channelName) return reject('unknown out_trade_no');
-  if (v.amount !== found.payment.amount) {
-    return reject(`amount ${v.amount} differs from the attempt's ${found.payment.amount}`);
-  }
-  await deps.inbox.record({
-    channel: channelName,
-    notifyId: v.notifyId,
-    raw,
-    verified: true,
-    rejectionReason: null,
-    outTradeNo: v.outTradeNo,
-    tradeStatus: v.tradeStatus,
-    paymentId: found.payment.id,
-  });
-  // Signalled even for a duplicate: the first one's signal may have been lost in a crash; the workflow dedupes.
-  await deps.client.notify(
-    found.payment.workflow_id,
-    {
-      channel: channelName,
-      channelOutTradeNo: v.outTradeNo,
-      channelTradeNo: v.channelTradeNo,
-      status: v.tradeStatus === 'FINISHED' ? 'PAID' : v.tradeStatus,
-      amount: v.amount,
-      paidAt: v.paidAt ? v.paidAt.toISOString() : null,
-      notifyId: v.notifyId,
-    },
-    found.payment.id,
-  );
+  const refused = await acceptVerifiedNotify(deps, channelName, v, raw);
+  if (refused) return reject(refused);
   return reply.code(204).send();
 }
 
