@@ -3,17 +3,28 @@ import { z } from 'zod';
 import { toDecimalString } from '../../domain/money';
 import { SANDBOX_ACCOUNT_NAMES } from './sandbox-keys';
 import type { SandboxNotifier } from './sandbox-notifier';
+import type { SandboxTrade } from './sandbox-trade';
 import type { TradeBook } from './trade-book';
+import { SANDBOX_WECHAT_ACCOUNT } from './wechat/wechat-keys';
 
 const orphanRequest = z.strictObject({
-  channel: z.enum(SANDBOX_ACCOUNT_NAMES),
+  channel: z.enum([...SANDBOX_ACCOUNT_NAMES, SANDBOX_WECHAT_ACCOUNT]),
   amount: z.number().int().min(1).max(10_000_000_000),
 });
 
 /** The sandbox's own routes besides the gateway and bills: health, QR pages, orphans, notify resends. */
 export function registerSimRoutes(
   app: FastifyInstance,
-  { book, notifier }: { book: TradeBook; notifier: SandboxNotifier },
+  {
+    book,
+    notifier,
+    wechatOrphan,
+  }: {
+    book: TradeBook;
+    notifier: SandboxNotifier;
+    /** An orphan in `sandbox_wechat`'s own trade book (that account lives on its own port). */
+    wechatOrphan: (totalFen: number, now: Date) => SandboxTrade;
+  },
 ): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
@@ -31,9 +42,13 @@ export function registerSimRoutes(
   app.post('/sim/orphan-trades', async (request, reply) => {
     const parsed = orphanRequest.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send({ error: z.prettifyError(parsed.error) });
-    const trade = book.createOrphan(parsed.data.channel, parsed.data.amount, new Date());
+    const { channel, amount } = parsed.data;
+    const trade =
+      channel === SANDBOX_WECHAT_ACCOUNT
+        ? wechatOrphan(amount, new Date())
+        : book.createOrphan(channel, amount, new Date());
     return reply.code(201).send({
-      channel: trade.account,
+      channel,
       outTradeNo: trade.outTradeNo,
       tradeNo: trade.tradeNo,
       amount: trade.totalFen,

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import fastify from 'fastify';
 import type { SandboxFaults } from '../sandbox-faults';
 import type { SandboxScheduler } from '../sandbox-scheduler';
+import type { SandboxTrade } from '../sandbox-trade';
 import { TradeBook } from '../trade-book';
 import { registerWechatBillRoutes } from './wechat-bill-routes';
 import { WECHAT_BOOK_ACCOUNT, type WechatContext } from './wechat-context';
@@ -33,6 +34,8 @@ export interface WechatSandbox {
   url: string;
   port: number;
   keys: WechatSandboxKeys;
+  /** A paid trade the service never asked for (`POST /sim/orphan-trades` with `sandbox_wechat`). */
+  createOrphan(totalFen: number, now: Date): SandboxTrade;
   close(): Promise<void>;
 }
 
@@ -89,6 +92,7 @@ export async function startWechatSandbox(opts: WechatSandboxOptions): Promise<We
     url: `http://${host}:${port}`,
     port,
     keys,
+    createOrphan: (totalFen, now) => book.createOrphan(WECHAT_BOOK_ACCOUNT, totalFen, now),
     async close() {
       sender.stop();
       await app.close();
