@@ -4,7 +4,8 @@ import { billEntries } from '../bill-entries';
 import type { WechatContext } from './wechat-context';
 import { WECHAT_BOOK_ACCOUNT } from './wechat-context';
 import { failure, wechatRoute } from './wechat-http';
-import { gzipBill, wechatBillText } from './wechat-bill-file';
+import { gzipBill, wechatBillText, type WechatBillEntry } from './wechat-bill-file';
+import type { WechatLedger } from './wechat-ledger';
 
 /**
  * `GET /v3/bill/tradebill` answers where the day's gzip lies and its SHA1; `download_url` serves it (a
@@ -14,10 +15,14 @@ import { gzipBill, wechatBillText } from './wechat-bill-file';
 export function registerWechatBillRoutes(app: FastifyInstance, ctx: WechatContext): void {
   const billOf = (day: string): { file: Buffer; sha1: string } =>
     gzipBill(
-      wechatBillText(ctx.keys, billEntries(ctx.book.list(WECHAT_BOOK_ACCOUNT), day), {
-        refundIdOf: (outRefundNo) => ctx.ledger.findRefund(outRefundNo)?.refundId ?? '0',
-        attachOf: (outTradeNo) => ctx.ledger.tokenOf(outTradeNo) ?? '',
-      }),
+      wechatBillText(
+        ctx.keys,
+        withRefundsThatMovedNothing(billEntries(ctx.book.list(WECHAT_BOOK_ACCOUNT), day), ctx.ledger, day),
+        {
+          refundIdOf: (outRefundNo) => ctx.ledger.findRefund(outRefundNo)?.refundId ?? '0',
+          attachOf: (outTradeNo) => ctx.ledger.tokenOf(outTradeNo) ?? '',
+        },
+      ),
     );
   const validDay = (day: string | undefined): day is string =>
     day !== undefined && beijingDayRange(day) !== null && day <= beijingDay(new Date());
@@ -48,4 +53,35 @@ export function registerWechatBillRoutes(app: FastifyInstance, ctx: WechatContex
     if (!beijingDayRange(day)) return reply.code(400).send({ error: 'billDate must be yyyy-MM-dd' });
     return reply.type('application/gzip').send(billOf(day).file);
   });
+}
+
+/**
+ * The day's entries and, on the day they were asked for, the refunds that ended CLOSED or ABNORMAL (no
+ * money moved: WeChat lists them with 退款状态 REFUNDCLOSE or CHANGE), in time order. A refund still
+ * PROCESSING is left out: its row appears on the day it succeeds.
+ */
+function withRefundsThatMovedNothing(
+  entries: WechatBillEntry[],
+  ledger: WechatLedger,
+  day: string,
+): WechatBillEntry[] {
+  const unmoved: WechatBillEntry[] = [];
+  for (const refund of ledger.listRefunds()) {
+    if (refund.status !== 'CLOSED' && refund.status !== 'ABNORMAL') continue;
+    if (beijingDay(refund.createdAt) !== day) continue;
+    const { trade } = refund;
+    unmoved.push({
+      type: '退款',
+      tradeNo: trade.tradeNo,
+      outTradeNo: trade.outTradeNo,
+      subject: trade.subject,
+      createdAt: trade.createdAt,
+      finishedAt: refund.createdAt,
+      orderFen: trade.totalFen,
+      receivedFen: -refund.amountFen,
+      refundRequestNo: refund.outRefundNo,
+      refundStatus: refund.status === 'CLOSED' ? 'REFUNDCLOSE' : 'CHANGE',
+    });
+  }
+  return [...entries, ...unmoved].sort((a, b) => a.finishedAt.getTime() - b.finishedAt.getTime());
 }
