@@ -1,14 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { channelBill } from './support/channel-bill';
-import { about, createOn, OPERATOR_KEY_FOR_TESTS, reconcile, today } from './support/reconciliation';
 import {
-  eventually,
-  inMinutes,
-  inSeconds,
-  MERCHANT_KEY,
-  startTestStack,
-  type TestStack,
-} from './support/test-stack';
+  differenceKeysOf,
+  insertGhostSuccess,
+  outRequestNoOf,
+  refundToEnd,
+  repairsStartedBy,
+  setFaults,
+} from './support/recon-wechat';
+import { about, createOn, OPERATOR_KEY_FOR_TESTS, reconcile, today } from './support/reconciliation';
+import { eventually, inMinutes, inSeconds, startTestStack, type TestStack } from './support/test-stack';
 
 /**
  * Reconciliation of a day on `sandbox_wechat` against WeChat's own trade bill (gzip, backticks, a BOM),
@@ -34,31 +34,8 @@ describe('reconciliation on sandbox_wechat', () => {
       .map((r) => [r.kind, r.amount, r.outRefundNo])
       .sort();
   const payment = async (id: string) => (await stack.api('GET', `/v1/payments/${id}`)).body;
-  const refund = async (paymentId: string, outRefundNo: string, amount: number) => {
-    const r = await stack.api('POST', `/v1/payments/${paymentId}/refunds`, {
-      key: MERCHANT_KEY,
-      body: { outRefundNo, amount },
-    });
-    expect(r.status).toBe(201);
-    return eventually(async () => {
-      const g = await stack.api('GET', `/v1/refunds/${r.body.id}`);
-      return ['SUCCEEDED', 'FAILED'].includes(g.body?.status) ? g.body : undefined;
-    }, 30_000);
-  };
-  const outRequestNoOf = async (refundId: string) =>
-    (await stack.pool.query('SELECT out_request_no FROM refunds WHERE id = $1', [refundId])).rows[0]
-      .out_request_no as string;
-  const faults = (profile: object | null) =>
-    fetch(`${stack.sandboxUrl}/sim/faults`, {
-      method: profile ? 'PUT' : 'DELETE',
-      ...(profile ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(profile) } : {}),
-    });
-  const repairsOf = async (runIds: string[]) =>
-    (
-      await stack.pool.query('SELECT count(*)::int AS n FROM reconciliation_repairs WHERE run_id = ANY($1)', [
-        runIds,
-      ])
-    ).rows[0].n as number;
+  const refund = (paymentId: string, outRefundNo: string, amount: number) =>
+    refundToEnd(stack, paymentId, outRefundNo, amount);
 
   test('matched payments and refunds, every difference, its repair, and a rerun that changes nothing', async () => {
     // Matched: a payment with a partial refund and then the rest; one fully refunded at once.
@@ -114,7 +91,7 @@ describe('reconciliation on sandbox_wechat', () => {
       return r.rowCount === 1 ? true : undefined;
     }, 60_000);
     // Late money whose notify is lost: only the bill tells, and reconciliation refunds it.
-    expect((await faults({ seed: 7, notifyLoss: 1 })).status).toBeLessThan(300);
+    await setFaults(stack, { seed: 7, notifyLoss: 1 });
     let lateLost: Awaited<ReturnType<typeof createOn>>;
     try {
       lateLost = await createOn(stack, CHANNEL, {
@@ -127,7 +104,7 @@ describe('reconciliation on sandbox_wechat', () => {
         30_000,
       );
     } finally {
-      await faults(null);
+      await setFaults(stack, null);
     }
     expect(
       (await stack.pool.query('SELECT 1 FROM refunds WHERE payment_id = $1', [lateLost.id])).rowCount,
@@ -153,19 +130,7 @@ describe('reconciliation on sandbox_wechat', () => {
     await stack.pool.query('UPDATE payments SET amount = amount + 100 WHERE id = $1', [tampered.id]);
 
     // LOCAL_ONLY: a success in the record that WeChat never saw.
-    const ghost = `pay_${randomUUID().replaceAll('-', '')}`;
-    await stack.pool.query(
-      `INSERT INTO payments (id, merchant_id, out_trade_no, amount, currency, subject, status, order_deadline,
-         expires_at, channel, transaction_type, source, workflow_id, paid_at, created_at, updated_at)
-       VALUES ($1, 'm_demo', $1, 4321, 'CNY', 'ghost', 'SUCCEEDED', now(), now(), $2, 'PURCHASE', 'ONLINE',
-         'payment-m_demo-' || $1, now(), now(), now())`,
-      [ghost, CHANNEL],
-    );
-    await stack.pool.query(
-      `INSERT INTO payment_attempts (payment_id, attempt_no, channel, channel_out_trade_no, status, created_at, updated_at)
-       VALUES ($1, 1, $2, $1 || '-1', 'SUCCEEDED', now(), now())`,
-      [ghost, CHANNEL],
-    );
+    const ghost = await insertGhostSuccess(stack, CHANNEL, 4321);
 
     const first = await reconcile(stack, CHANNEL, true);
     expect(first.status).toBe('COMPLETED');
@@ -218,8 +183,8 @@ describe('reconciliation on sandbox_wechat', () => {
     expect(await bill(partly.channelOutTradeNo)).toEqual(
       [
         ['PAYMENT', 1234, null],
-        ['REFUND', 500, await outRequestNoOf(part1.id)],
-        ['REFUND', 734, await outRequestNoOf(part2.id)],
+        ['REFUND', 500, await outRequestNoOf(stack, part1.id)],
+        ['REFUND', 734, await outRequestNoOf(stack, part2.id)],
       ].sort(),
     );
     expect(await bill(closedRefundPay.channelOutTradeNo)).toEqual([['PAYMENT', 1234, null]]);
@@ -236,14 +201,8 @@ describe('reconciliation on sandbox_wechat', () => {
     // The late money's refund is one row more; the lost notify and the late money are matched now.
     expect(second.summary).toMatchObject({ channelRows: 13, matched: 11 });
     // The same difference keys (as stored), and no repair started by a rerun.
-    const keysOf = async (run: any) =>
-      (
-        await stack.pool.query(
-          `SELECT difference_key FROM reconciliation_differences
-           WHERE run_id = $1 AND (payment_id = ANY($2) OR channel_trade_no = $3) ORDER BY 1`,
-          [run.id, [tampered.id, ghost, lost.id, lateLost.id], orphan.tradeNo],
-        )
-      ).rows.map((r) => r.difference_key as string);
+    const keysOf = (run: any) =>
+      differenceKeysOf(stack, run.id, [tampered.id, ghost, lost.id, lateLost.id], orphan.tradeNo);
     const firstKeys = await keysOf(first);
     expect(firstKeys).toHaveLength(5);
     const openKeys = firstKeys.filter(
@@ -252,14 +211,8 @@ describe('reconciliation on sandbox_wechat', () => {
     expect(openKeys).toHaveLength(3);
     expect(await keysOf(second)).toEqual(openKeys);
     expect(await keysOf(third)).toEqual(openKeys);
-    expect(
-      (
-        await stack.pool.query('SELECT resolution FROM reconciliation_repairs WHERE run_id = $1 ORDER BY 1', [
-          first.id,
-        ])
-      ).rows,
-    ).toEqual([{ resolution: 'AUTO_FIXED' }, { resolution: 'AUTO_REFUNDED' }]);
-    expect(await repairsOf([second.id, third.id])).toBe(0);
+    expect(await repairsStartedBy(stack, [first.id])).toEqual(['AUTO_FIXED', 'AUTO_REFUNDED']);
+    expect(await repairsStartedBy(stack, [second.id, third.id])).toEqual([]);
     expect(await bill(lateLost.channelOutTradeNo)).toHaveLength(2);
     expect(await bill(orphan.outTradeNo)).toEqual([['PAYMENT', 777, null]]);
     expect((await payment(lost.id)).status).toBe('SUCCEEDED');
