@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
-import { parseBeijingTime } from '../beijing-time';
+import { beijingDay, parseBeijingTime } from '../beijing-time';
 import { parseDecimalString } from '../../domain/money';
 import type { BillRow } from '../channel-port';
 import { errorOf, type WechatPayClient } from './wechatpay-client';
@@ -26,6 +26,10 @@ export async function* downloadWechatBill(
   if (!call.answered) throw new Error(`WeChat bill ${billDate}: ${call.code} ${call.message}`);
   if (call.status !== 200) {
     const { code, message } = errorOf(call);
+    // WeChat makes no bill for a day without a successful trade: a past day's NO_STATEMENT_EXIST is an
+    // empty bill (any success we hold for it is then LOCAL_ONLY, never hidden). STATEMENT_CREATING, or
+    // today or a day to come, is no bill yet: the run fails and is retried.
+    if (code === 'NO_STATEMENT_EXIST' && billDate < beijingDay(new Date())) return;
     throw new Error(`WeChat bill ${billDate}: ${code} ${message}`);
   }
   const downloadUrl = str(call.body, 'download_url');

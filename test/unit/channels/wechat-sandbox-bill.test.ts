@@ -6,6 +6,8 @@ import {
   sandboxWechatAccountConfig,
 } from '../../../src/channels/sandbox/sandbox-accounts';
 import { WechatPayChannel } from '../../../src/channels/wechatpay/wechatpay-channel';
+import { WechatPayClient } from '../../../src/channels/wechatpay/wechatpay-client';
+import { previousBeijingDay } from '../../../src/domain/reconciliation';
 import { collect } from './support/bill-zip';
 import {
   eventually,
@@ -118,4 +120,20 @@ test('refunds that ended CLOSED or ABNORMAL are in the raw bill (REFUNDCLOSE, CH
     ['PAYMENT', 1999],
     ['REFUND', 300],
   ]);
+});
+
+test('a past day without a trade has no bill at WeChat (NO_STATEMENT_EXIST): the adapter reads it as empty', async () => {
+  const config = sandboxWechatAccountConfig({
+    wechatUrl: h.sandbox.wechat.url,
+    notifyBaseUrl: h.receiverUrl,
+    dataDir: h.dataDir,
+  });
+  const yesterday = previousBeijingDay(new Date());
+  const answer = await new WechatPayClient(config).call('GET', '/v3/bill/tradebill', {
+    params: { bill_date: yesterday, bill_type: 'ALL', tar_type: 'GZIP' },
+  });
+  expect(answer).toMatchObject({ answered: true, status: 400, body: { code: 'NO_STATEMENT_EXIST' } });
+  expect(await collect(ch.billRows(yesterday))).toEqual([]);
+  // A day to come has no bill yet: that is no empty bill.
+  await expect(collect(ch.billRows('2999-01-01'))).rejects.toThrow(/NO_STATEMENT_EXIST/);
 });

@@ -13,16 +13,14 @@ import type { WechatLedger } from './wechat-ledger';
  * on `GET /sim/bills/{billDate}` for tests and operators, unsigned.
  */
 export function registerWechatBillRoutes(app: FastifyInstance, ctx: WechatContext): void {
+  const entriesOf = (day: string): WechatBillEntry[] =>
+    withRefundsThatMovedNothing(billEntries(ctx.book.list(WECHAT_BOOK_ACCOUNT), day), ctx.ledger, day);
   const billOf = (day: string): { file: Buffer; sha1: string } =>
     gzipBill(
-      wechatBillText(
-        ctx.keys,
-        withRefundsThatMovedNothing(billEntries(ctx.book.list(WECHAT_BOOK_ACCOUNT), day), ctx.ledger, day),
-        {
-          refundIdOf: (outRefundNo) => ctx.ledger.findRefund(outRefundNo)?.refundId ?? '0',
-          attachOf: (outTradeNo) => ctx.ledger.tokenOf(outTradeNo) ?? '',
-        },
-      ),
+      wechatBillText(ctx.keys, entriesOf(day), {
+        refundIdOf: (outRefundNo) => ctx.ledger.findRefund(outRefundNo)?.refundId ?? '0',
+        attachOf: (outTradeNo) => ctx.ledger.tokenOf(outTradeNo) ?? '',
+      }),
     );
   const validDay = (day: string | undefined): day is string =>
     day !== undefined && beijingDayRange(day) !== null && day <= beijingDay(new Date());
@@ -30,6 +28,10 @@ export function registerWechatBillRoutes(app: FastifyInstance, ctx: WechatContex
   wechatRoute(app, ctx, 'GET', '/v3/bill/tradebill', null, (call) => {
     const day = call.query.bill_date;
     if (!validDay(day)) return failure(400, 'NO_STATEMENT_EXIST', 'no bill for that day');
+    // As at WeChat Pay: a past day without a single trade has no bill at all. (Today's bill, which WeChat
+    // never serves, is served here as it stands, even empty, for tests and operators.)
+    if (day < beijingDay(new Date()) && entriesOf(day).length === 0)
+      return failure(400, 'NO_STATEMENT_EXIST', 'no trade on that day, no bill');
     if ((call.query.tar_type ?? 'GZIP') !== 'GZIP')
       return failure(400, 'PARAM_ERROR', 'tar_type must be GZIP');
     return {
