@@ -80,13 +80,13 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
   await app.register(formbody);
   registerGatewayRoute(app, { keys, faults, context: () => ({ book, scheduler, timeoutDelayMs }) });
   // The WeChat account starts after this port listens; an orphan for it waits for nothing but that.
-  let wechatBook: Pick<WechatSandbox, 'createOrphan'> | null = null;
+  let wechatBook: Pick<WechatSandbox, 'createOrphan' | 'billFile'> | null = null;
   registerSimRoutes(app, {
     book,
     notifier,
-    wechatOrphan: (totalFen, now) => {
+    wechat: () => {
       if (!wechatBook) throw new Error('sandbox_wechat is not started yet');
-      return wechatBook.createOrphan(totalFen, now);
+      return wechatBook;
     },
   });
   registerBillRoutes(app, book);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { toDecimalString } from '../../domain/money';
+import { beijingDayRange } from '../beijing-time';
 import { SANDBOX_ACCOUNT_NAMES } from './sandbox-keys';
 import type { SandboxNotifier } from './sandbox-notifier';
 import type { SandboxTrade } from './sandbox-trade';
@@ -18,15 +19,28 @@ export function registerSimRoutes(
   {
     book,
     notifier,
-    wechatOrphan,
+    wechat,
   }: {
     book: TradeBook;
     notifier: SandboxNotifier;
-    /** An orphan in `sandbox_wechat`'s own trade book (that account lives on its own port). */
-    wechatOrphan: (totalFen: number, now: Date) => SandboxTrade;
+    /** `sandbox_wechat` lives on its own port, with its own trade book: its orphans and bills are there. */
+    wechat: () => {
+      createOrphan(totalFen: number, now: Date): SandboxTrade;
+      billFile(day: string): Buffer;
+    };
   },
 ): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
+
+  /** `GET /sim/bills/{account}/{billDate}` for `sandbox_wechat`: the gzip its download_url serves. */
+  app.get<{ Params: { billDate: string } }>(
+    `/sim/bills/${SANDBOX_WECHAT_ACCOUNT}/:billDate`,
+    async (request, reply) => {
+      const { billDate } = request.params;
+      if (!beijingDayRange(billDate)) return reply.code(400).send({ error: 'billDate must be yyyy-MM-dd' });
+      return reply.type('application/gzip').send(wechat().billFile(billDate));
+    },
+  );
 
   /** A channel retrying long after the fact: the trade's notify again now, and what the service said. */
   app.post<{ Params: { outTradeNo: string } }>('/sim/trades/:outTradeNo/notify', async (request, reply) => {
@@ -45,7 +59,7 @@ export function registerSimRoutes(
     const { channel, amount } = parsed.data;
     const trade =
       channel === SANDBOX_WECHAT_ACCOUNT
-        ? wechatOrphan(amount, new Date())
+        ? wechat().createOrphan(amount, new Date())
         : book.createOrphan(channel, amount, new Date());
     return reply.code(201).send({
       channel,

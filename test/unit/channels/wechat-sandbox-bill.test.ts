@@ -137,3 +137,18 @@ test('a past day without a trade has no bill at WeChat (NO_STATEMENT_EXIST): the
   // A day to come has no bill yet: that is no empty bill.
   await expect(collect(ch.billRows('2999-01-01'))).rejects.toThrow(/NO_STATEMENT_EXIST/);
 });
+
+test("GET /sim/bills/sandbox_wechat/{day} on the sandbox's own port serves the WeChat gzip; other accounts keep theirs", async () => {
+  const today = beijingDay(new Date());
+  const onMainPort = await fetch(`${h.sandbox.url}/sim/bills/sandbox_wechat/${today}`);
+  expect(onMainPort.status).toBe(200);
+  expect(onMainPort.headers.get('content-type')).toMatch(/^application\/gzip/);
+  const onWechatPort = await fetch(`${h.sandbox.wechat.url}/sim/bills/${today}`);
+  const text = (r: ArrayBuffer) => gunzipSync(Buffer.from(r)).toString('utf8');
+  const main = text(await onMainPort.arrayBuffer());
+  expect(main).toBe(text(await onWechatPort.arrayBuffer()));
+  expect(main.startsWith('\uFEFF交易时间,公众账号ID,商户号,')).toBe(true);
+  const alipay = await fetch(`${h.sandbox.url}/sim/bills/sandbox/${today}`);
+  expect(alipay.headers.get('content-type')).toMatch(/^application\/zip/);
+  expect((await fetch(`${h.sandbox.url}/sim/bills/sandbox_wechat/20240101`)).status).toBe(400);
+});

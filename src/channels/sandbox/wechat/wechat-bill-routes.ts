@@ -10,9 +10,13 @@ import type { WechatLedger } from './wechat-ledger';
 /**
  * `GET /v3/bill/tradebill` answers where the day's gzip lies and its SHA1; `download_url` serves it (a
  * signed request, an unsigned answer: the digest vouches for the file, as at WeChat Pay). The same file is
- * on `GET /sim/bills/{billDate}` for tests and operators, unsigned.
+ * on `GET /sim/bills/{billDate}` for tests and operators, unsigned, and (through `billFile`) on the
+ * sandbox's own port as `GET /sim/bills/sandbox_wechat/{billDate}` (contract section 4).
  */
-export function registerWechatBillRoutes(app: FastifyInstance, ctx: WechatContext): void {
+export function registerWechatBillRoutes(
+  app: FastifyInstance,
+  ctx: WechatContext,
+): { billFile(day: string): Buffer } {
   const entriesOf = (day: string): WechatBillEntry[] =>
     withRefundsThatMovedNothing(billEntries(ctx.book.list(WECHAT_BOOK_ACCOUNT), day), ctx.ledger, day);
   const billOf = (day: string): { file: Buffer; sha1: string } =>
@@ -55,6 +59,7 @@ export function registerWechatBillRoutes(app: FastifyInstance, ctx: WechatContex
     if (!beijingDayRange(day)) return reply.code(400).send({ error: 'billDate must be yyyy-MM-dd' });
     return reply.type('application/gzip').send(billOf(day).file);
   });
+  return { billFile: (day) => billOf(day).file };
 }
 
 /**

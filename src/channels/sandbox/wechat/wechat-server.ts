@@ -36,6 +36,8 @@ export interface WechatSandbox {
   keys: WechatSandboxKeys;
   /** A paid trade the service never asked for (`POST /sim/orphan-trades` with `sandbox_wechat`). */
   createOrphan(totalFen: number, now: Date): SandboxTrade;
+  /** The day's bill as its download_url serves it (gzip). */
+  billFile(day: string): Buffer;
   close(): Promise<void>;
 }
 
@@ -75,7 +77,7 @@ export async function startWechatSandbox(opts: WechatSandboxOptions): Promise<We
 
   registerWechatPayRoutes(app, ctx);
   registerWechatRefundRoutes(app, ctx);
-  registerWechatBillRoutes(app, ctx);
+  const bills = registerWechatBillRoutes(app, ctx);
   app.post<{ Params: { outTradeNo: string } }>('/sim/trades/:outTradeNo/notify', async (request, reply) => {
     const trade = book.find(WECHAT_BOOK_ACCOUNT, request.params.outTradeNo);
     if (!trade) return reply.code(404).send({ error: 'no such trade' });
@@ -93,6 +95,7 @@ export async function startWechatSandbox(opts: WechatSandboxOptions): Promise<We
     port,
     keys,
     createOrphan: (totalFen, now) => book.createOrphan(WECHAT_BOOK_ACCOUNT, totalFen, now),
+    billFile: (day) => bills.billFile(day),
     async close() {
       sender.stop();
       await app.close();
