@@ -79,7 +79,16 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
 
   await app.register(formbody);
   registerGatewayRoute(app, { keys, faults, context: () => ({ book, scheduler, timeoutDelayMs }) });
-  registerSimRoutes(app, { book, notifier });
+  // The WeChat account starts after this port listens; an orphan for it waits for nothing but that.
+  let wechatBook: Pick<WechatSandbox, 'createOrphan' | 'billFile'> | null = null;
+  registerSimRoutes(app, {
+    book,
+    notifier,
+    wechat: () => {
+      if (!wechatBook) throw new Error('sandbox_wechat is not started yet');
+      return wechatBook;
+    },
+  });
   registerBillRoutes(app, book);
   registerFaultRoutes(app, faults);
   await app.listen({ port: opts.port ?? 3100, host: opts.host ?? '127.0.0.1' });
@@ -104,6 +113,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
           if (err.code !== 'EADDRINUSE' || opts.port === undefined) throw err;
           return startWechat(0);
         });
+  wechatBook = wechat;
 
   const { port, address, family } = app.server.address() as AddressInfo;
   const host =

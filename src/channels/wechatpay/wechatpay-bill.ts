@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
-import { parseBeijingTime } from '../beijing-time';
+import { beijingDay, parseBeijingTime } from '../beijing-time';
 import { parseDecimalString } from '../../domain/money';
 import type { BillRow } from '../channel-port';
 import { errorOf, type WechatPayClient } from './wechatpay-client';
@@ -26,6 +26,10 @@ export async function* downloadWechatBill(
   if (!call.answered) throw new Error(`WeChat bill ${billDate}: ${call.code} ${call.message}`);
   if (call.status !== 200) {
     const { code, message } = errorOf(call);
+    // WeChat makes no bill for a day without a successful trade: a past day's NO_STATEMENT_EXIST is an
+    // empty bill (any success we hold for it is then LOCAL_ONLY, never hidden). STATEMENT_CREATING, or
+    // today or a day to come, is no bill yet: the run fails and is retried.
+    if (code === 'NO_STATEMENT_EXIST' && billDate < beijingDay(new Date())) return;
     throw new Error(`WeChat bill ${billDate}: ${code} ${message}`);
   }
   const downloadUrl = str(call.body, 'download_url');
@@ -39,14 +43,41 @@ export async function* downloadWechatBill(
     responseType: 'arraybuffer',
   });
   if (file.status !== 200) throw new Error(`WeChat bill ${billDate}: download answered HTTP ${file.status}`);
-  const raw = gunzipSync(Buffer.from(file.data));
-  if (createHash('sha1').update(raw).digest('hex') !== hash.toLowerCase()) {
-    throw new Error(`WeChat bill ${billDate}: file does not match its SHA1`);
-  }
-  yield* parseWechatBill(raw.toString('utf8'));
+  yield* readWechatBillFile(Buffer.from(file.data), hash, billDate);
 }
 
-/** The rows of a bill's text; exported for tests. */
+/** The downloaded gzip: unzipped, checked against the SHA1 the answer gave (of the bill itself), parsed. */
+export function readWechatBillFile(gzip: Buffer, sha1: string, billDate: string): BillRow[] {
+  const raw = gunzipSync(gzip);
+  if (createHash('sha1').update(raw).digest('hex') !== sha1.toLowerCase()) {
+    throw new Error(`WeChat bill ${billDate}: file does not match its SHA1`);
+  }
+  return parseWechatBill(raw.toString('utf8'));
+}
+
+/**
+ * 交易状态 of a detail row: SUCCESS is a payment, REFUND a refund (its 退款状态 says whether money went
+ * back), REVOKED a trade reversed before the merchant kept anything. Any other is refused: a bill we
+ * cannot read must fail the run, not hide money.
+ */
+const TRADE_STATES = { SUCCESS: 'PAYMENT', REFUND: 'REFUND', REVOKED: 'SKIP' } as const;
+/**
+ * 退款状态 of a refund row: only SUCCESS returned money. PROCESSING may succeed later (a later bill shows
+ * it); REFUNDCLOSE/CLOSED returned nothing; CHANGE/ABNORMAL is stuck until an operator acts at WeChat.
+ */
+const REFUND_STATES = {
+  SUCCESS: 'REFUND',
+  PROCESSING: 'SKIP',
+  REFUNDCLOSE: 'SKIP',
+  CLOSED: 'SKIP',
+  CHANGE: 'SKIP',
+  ABNORMAL: 'SKIP',
+} as const;
+
+const kindOf = (states: Record<string, string>, value: string): string | undefined =>
+  Object.hasOwn(states, value) ? states[value] : undefined;
+
+/** The rows of a bill's text (money that moved: successful payments and refunds); exported for tests. */
 export function parseWechatBill(text: string): BillRow[] {
   const records: string[][] = parse(text.replace(/^\uFEFF/, ''), {
     bom: true,
@@ -67,6 +98,7 @@ export function parseWechatBill(text: string): BillRow[] {
     tradeNo: column('微信订单号'),
     outTradeNo: column('商户订单号'),
     state: column('交易状态'),
+    refundState: column('退款状态'),
     currency: column('货币种类'),
     settled: column('应结订单金额'),
     outRefundNo: column('商户退款单号'),
@@ -76,17 +108,24 @@ export function parseWechatBill(text: string): BillRow[] {
   const summary = rest[summaryAt + 1];
   if (!summary || Number(summary[0]) !== detail.length)
     throw new Error('WeChat bill: summary count differs from rows');
-  return detail.map((record, index) => {
+  const rows: BillRow[] = [];
+  detail.forEach((record, index) => {
     if (record.length !== header.length)
       throw new Error(`WeChat bill row ${index + 1}: ${record.length} columns`);
     const cell = (i: number): string => record[i] ?? '';
+    let kind = kindOf(TRADE_STATES, cell(at.state));
+    if (kind === 'REFUND') kind = kindOf(REFUND_STATES, cell(at.refundState));
+    if (kind === undefined) {
+      throw new Error(`WeChat bill row ${index + 1}: state ${cell(at.state)}/${cell(at.refundState)}`);
+    }
+    if (kind === 'SKIP') return;
     const when = parseBeijingTime(cell(at.time));
     const currency = cell(at.currency) || 'CNY';
-    const refund = cell(at.state) === 'REFUND';
+    const refund = kind === 'REFUND';
     const amount = parseDecimalString(cell(refund ? at.refunded : at.settled), currency);
     if (!when || amount === null || amount <= 0)
       throw new Error(`WeChat bill row ${index + 1}: bad time or amount`);
-    return {
+    rows.push({
       kind: refund ? 'REFUND' : 'PAYMENT',
       channelTradeNo: cell(at.tradeNo),
       outTradeNo: cell(at.outTradeNo),
@@ -95,6 +134,7 @@ export function parseWechatBill(text: string): BillRow[] {
       currency,
       createdAt: when,
       finishedAt: when,
-    } satisfies BillRow;
+    });
   });
+  return rows;
 }

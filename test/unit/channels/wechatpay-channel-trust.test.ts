@@ -191,8 +191,8 @@ test('the bill: gzip, BOM, backticks, a 商户数据包 with commas and quotes; 
 
 test('a bill whose summary count differs from its rows is malformed', () => {
   const text =
-    '\uFEFF交易时间,微信订单号,商户订单号,交易状态,货币种类,应结订单金额,商户退款单号,退款金额\r\n' +
-    '`2026-12-01 10:00:00,`1,`o1,`SUCCESS,`CNY,`1.00,`0,`0.00\r\n总交易单数,应结订单总金额\r\n`2,`1.00\r\n';
+    '\uFEFF交易时间,微信订单号,商户订单号,交易状态,货币种类,应结订单金额,商户退款单号,退款金额,退款状态\r\n' +
+    '`2026-12-01 10:00:00,`1,`o1,`SUCCESS,`CNY,`1.00,`0,`0.00,`\r\n总交易单数,应结订单总金额\r\n`2,`1.00\r\n';
   expect(() => parseWechatBill(text)).toThrow(/summary count/);
   expect(parseWechatBill(text.replace('`2,`1.00', '`1,`1.00'))).toMatchObject([
     { kind: 'PAYMENT', amount: 100 },

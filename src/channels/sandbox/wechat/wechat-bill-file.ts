@@ -49,6 +49,12 @@ export const WECHAT_SUMMARY_COLUMNS = [
 
 const yuan = (fen: number): string => toDecimalString(fen, 'CNY');
 
+/**
+ * A bill line: the trade book's entry, or a refund that moved no money. WeChat's bill lists refunds whose
+ * 退款状态 is not SUCCESS too (REFUNDCLOSE: closed, nothing returned; CHANGE: abnormal, stuck).
+ */
+export type WechatBillEntry = BillEntry & { refundStatus?: 'SUCCESS' | 'REFUNDCLOSE' | 'CHANGE' };
+
 /** What the bill needs beside the trade book's entries: refund ids and the buyer tokens (`attach`). */
 export interface WechatBillLookups {
   refundIdOf(outRefundNo: string): string;
@@ -62,7 +68,7 @@ export interface WechatBillLookups {
  */
 export function wechatBillText(
   keys: WechatSandboxKeys,
-  entries: BillEntry[],
+  entries: WechatBillEntry[],
   lookups: WechatBillLookups,
 ): string {
   const rows: string[][] = [];
@@ -70,9 +76,10 @@ export function wechatBillText(
   let refundedFen = 0;
   for (const entry of entries) {
     const refund = entry.type === '退款';
+    const refundStatus = entry.refundStatus ?? 'SUCCESS';
     const amountFen = Math.abs(entry.receivedFen);
-    if (refund) refundedFen += amountFen;
-    else paidFen += amountFen;
+    if (!refund) paidFen += amountFen;
+    else if (refundStatus === 'SUCCESS') refundedFen += amountFen;
     rows.push(
       [
         formatBeijingTime(entry.finishedAt),
@@ -94,12 +101,13 @@ export function wechatBillText(
         refund ? yuan(amountFen) : '0.00',
         '0.00',
         refund ? 'ORIGINAL' : '',
-        refund ? 'SUCCESS' : '',
+        refund ? refundStatus : '',
         entry.subject,
         lookups.attachOf(entry.outTradeNo),
         '0.00000',
         '0.60%',
-        yuan(entry.orderFen),
+        // 订单金额 is the payment's own row's; a refund row shows 0.00 there (as WeChat's do).
+        refund ? '0.00' : yuan(entry.orderFen),
         refund ? yuan(amountFen) : '0.00',
         '',
       ].map((value) => `\`${value}`),

@@ -50,6 +50,11 @@ export class WechatLedger {
     return this.rawTokens.get(outTradeNo) ?? null;
   }
 
+  /** Every refund, in the order asked for. */
+  listRefunds(): WechatRefund[] {
+    return [...this.refunds.values()];
+  }
+
   findRefund(outRefundNo: string): WechatRefund | undefined {
     return this.refunds.get(outRefundNo);
   }

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import fastify from 'fastify';
 import type { SandboxFaults } from '../sandbox-faults';
 import type { SandboxScheduler } from '../sandbox-scheduler';
+import type { SandboxTrade } from '../sandbox-trade';
 import { TradeBook } from '../trade-book';
 import { registerWechatBillRoutes } from './wechat-bill-routes';
 import { WECHAT_BOOK_ACCOUNT, type WechatContext } from './wechat-context';
@@ -33,6 +34,10 @@ export interface WechatSandbox {
   url: string;
   port: number;
   keys: WechatSandboxKeys;
+  /** A paid trade the service never asked for (`POST /sim/orphan-trades` with `sandbox_wechat`). */
+  createOrphan(totalFen: number, now: Date): SandboxTrade;
+  /** The day's bill as its download_url serves it (gzip). */
+  billFile(day: string): Buffer;
   close(): Promise<void>;
 }
 
@@ -72,7 +77,7 @@ export async function startWechatSandbox(opts: WechatSandboxOptions): Promise<We
 
   registerWechatPayRoutes(app, ctx);
   registerWechatRefundRoutes(app, ctx);
-  registerWechatBillRoutes(app, ctx);
+  const bills = registerWechatBillRoutes(app, ctx);
   app.post<{ Params: { outTradeNo: string } }>('/sim/trades/:outTradeNo/notify', async (request, reply) => {
     const trade = book.find(WECHAT_BOOK_ACCOUNT, request.params.outTradeNo);
     if (!trade) return reply.code(404).send({ error: 'no such trade' });
@@ -89,6 +94,8 @@ export async function startWechatSandbox(opts: WechatSandboxOptions): Promise<We
     url: `http://${host}:${port}`,
     port,
     keys,
+    createOrphan: (totalFen, now) => book.createOrphan(WECHAT_BOOK_ACCOUNT, totalFen, now),
+    billFile: (day) => bills.billFile(day),
     async close() {
       sender.stop();
       await app.close();
