@@ -16,6 +16,7 @@ import { SandboxScheduler } from './sandbox-scheduler';
 import { registerSimRoutes } from './sim-routes';
 import { TradeBook } from './trade-book';
 import { startWechatSandbox, type WechatSandbox } from './wechat/wechat-server';
+import { JournalFile } from './journal-file';
 import { TradeJournal } from './trade-journal';
 
 export interface SandboxServerOptions {
@@ -37,6 +38,8 @@ export interface SandboxServerOptions {
    * book lives in memory only (unit tests, the benchmark). The sandbox's own entry (main.ts) keeps one.
    */
   journalFile?: string;
+  /** The file that keeps `sandbox_wechat`'s books. Default, given `journalFile`: `<journal>.wechat.jsonl`. */
+  wechatJournalFile?: string;
   log?: boolean;
   /** The WeChat Pay account's own port: default the next port after `port` (0 when `port` is 0). */
   wechatPort?: number;
@@ -72,7 +75,8 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
     onDelivered: (trade, change) => book.notified(trade, change),
   });
   const timing = { payDelayMs: opts.payDelayMs ?? 200, latePayDelayMs: opts.latePayDelayMs ?? 2000 };
-  const journal = opts.journalFile ? new TradeJournal(opts.journalFile) : null;
+  const journalFile = opts.journalFile ? new JournalFile(opts.journalFile) : null;
+  const journal = journalFile && new TradeJournal(journalFile);
   const book = new TradeBook(scheduler, timing, (trade, change) => notifier.notify(trade, change), journal);
   book.resume(new Date());
   const timeoutDelayMs = opts.timeoutDelayMs ?? 5000;
@@ -104,6 +108,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
       timeoutDelayMs,
       log: (message) => app.log.info(message),
       logRequests: opts.log,
+      journalFile: opts.wechatJournalFile ?? opts.journalFile?.replace(/(\.jsonl)?$/, '.wechat.jsonl'),
     });
   // A port derived from `port` may be taken (a test restarting the sandbox on its old random port).
   const wechat =
@@ -132,7 +137,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
       scheduler.stop();
       notifier.stop();
       await Promise.all([app.close(), wechat.close()]);
-      journal?.close();
+      journalFile?.close();
     },
   };
 }

@@ -1,14 +1,18 @@
 import { randomInt } from 'node:crypto';
 import { formatBeijingTime } from '../../beijing-time';
 import type { SandboxTrade } from '../sandbox-trade';
+import type { WechatLedgerJournal } from './wechat-ledger-journal';
 
 /**
  * The WeChat sandbox's trades live in their own TradeBook (the buyer, expiry and late-debit rules are the
  * Alipay sandbox's); this ledger adds what only WeChat has: refunds with their own id and a status that
- * moves from PROCESSING to SUCCESS, CLOSED or ABNORMAL.
+ * moves from PROCESSING to SUCCESS, CLOSED or ABNORMAL. Given a journal, every change is on disk before
+ * the call that made it answers, and `resume` reads it all back after a restart.
  */
 
 export type WechatRefundStatus = 'PROCESSING' | 'SUCCESS' | 'CLOSED' | 'ABNORMAL';
+/** Where a refund ends. */
+export type WechatRefundEnd = Exclude<WechatRefundStatus, 'PROCESSING'>;
 
 export interface WechatRefund {
   refundId: string;
@@ -28,9 +32,9 @@ export interface WechatRefund {
 export const WECHAT_REFUND_TOKENS = {
   sim_refund_closed: 'CLOSED',
   sim_refund_abnormal: 'ABNORMAL',
-} as const satisfies Record<string, WechatRefundStatus>;
+} as const satisfies Record<string, WechatRefundEnd>;
 
-export function refundEndFor(rawToken: string | null): WechatRefundStatus {
+export function refundEndFor(rawToken: string | null): WechatRefundEnd {
   if (rawToken === 'sim_refund_closed' || rawToken === 'sim_refund_abnormal') {
     return WECHAT_REFUND_TOKENS[rawToken];
   }
@@ -42,8 +46,29 @@ export class WechatLedger {
   /** The raw buyer token per out_trade_no (from `attach`), for the WeChat-only refund tokens. */
   private readonly rawTokens = new Map<string, string | null>();
 
+  constructor(private readonly journal: WechatLedgerJournal | null = null) {}
+
+  /**
+   * After a restart: the journal's tokens and refunds back, each refund tied to its trade in the (already
+   * resumed) trade book. Answers the refunds still PROCESSING, whose end the caller schedules again.
+   */
+  resume(tradeOf: (outTradeNo: string) => SandboxTrade | undefined): WechatRefund[] {
+    if (!this.journal) return [];
+    const { refunds, tokens } = this.journal.load();
+    for (const [outTradeNo, token] of tokens) this.rawTokens.set(outTradeNo, token);
+    for (const { outTradeNo, ...stored } of refunds) {
+      const trade = tradeOf(outTradeNo);
+      // A refund's trade is always journalled before it (the refund call finds the trade first).
+      if (!trade)
+        throw new Error(`sandbox_wechat journal: refund ${stored.outRefundNo} of unknown ${outTradeNo}`);
+      this.refunds.set(stored.outRefundNo, { ...stored, trade });
+    }
+    return this.listRefunds().filter((refund) => refund.status === 'PROCESSING');
+  }
+
   rememberToken(outTradeNo: string, token: string | null): void {
     this.rawTokens.set(outTradeNo, token);
+    this.journal?.saveToken(outTradeNo, token);
   }
 
   tokenOf(outTradeNo: string): string | null {
@@ -62,7 +87,15 @@ export class WechatLedger {
   addRefund(refund: Omit<WechatRefund, 'refundId'>): WechatRefund {
     const created = { ...refund, refundId: newRefundId(refund.createdAt) };
     this.refunds.set(created.outRefundNo, created);
+    this.journal?.saveRefund(created);
     return created;
+  }
+
+  /** A PROCESSING refund reaches its end (SUCCESS with the time its money moved, CLOSED or ABNORMAL). */
+  end(refund: WechatRefund, status: WechatRefundEnd, successAt: Date | null): void {
+    refund.status = status;
+    refund.successAt = successAt;
+    this.journal?.saveRefund(refund);
   }
 
   /** Refunds of a trade not yet ended CLOSED: their money is returned or on its way (or held). */

@@ -38,6 +38,8 @@ export class WechatNotifier {
       /** The transaction as a query would answer it (the plaintext of the resource). */
       transactionOf: (trade: SandboxTrade) => Record<string, unknown>;
       log: (message: string) => void;
+      /** The service took a payment's notify (a 2xx), so a restart needs not resend it. */
+      onDelivered?: (trade: SandboxTrade, change: TradeChange) => void;
     },
   ) {}
 
@@ -46,17 +48,18 @@ export class WechatNotifier {
     if (change !== 'paid' || mode === 'none' || !trade.notifyUrl) return;
     const url = trade.notifyUrl;
     const current = this.build(this.deps.transactionOf(trade));
+    const delivered = (): void => this.deps.onDelivered?.(trade, change);
     if (mode === 'duplicates') {
       // Redeliveries of one notify (same id), a fresh copy, then a stale NOTPAY after them.
       const stale = { ...this.deps.transactionOf(trade), trade_state: 'NOTPAY' };
       const copies = [current, current, this.build(this.deps.transactionOf(trade)), this.build(stale)];
-      void this.inOrder(url, copies.slice(0, DUPLICATE_SUCCESS_COPIES + 1));
+      void this.inOrder(url, copies.slice(0, DUPLICATE_SUCCESS_COPIES + 1), delivered);
       return;
     }
     const fault = this.deps.faults.forNotify();
     if (fault.lost) return this.deps.log(`wechat notify ${current.id} lost (fault)`);
     for (let copy = 0; copy < fault.copies; copy += 1) {
-      this.deps.scheduler.at(fault.delayMs, () => void this.attempt(url, current, 0));
+      this.deps.scheduler.at(fault.delayMs, () => void this.attempt(url, current, 0, delivered));
     }
   }
 
@@ -87,21 +90,27 @@ export class WechatNotifier {
     return { id, body };
   }
 
-  private async inOrder(url: string, notifies: Notify[]): Promise<void> {
-    for (const notify of notifies) await this.attempt(url, notify, 0);
+  private async inOrder(url: string, notifies: Notify[], delivered: () => void): Promise<void> {
+    for (const notify of notifies) await this.attempt(url, notify, 0, delivered);
   }
 
   /** One delivery; never rejects. WeChat counts any 2xx as received; anything else is retried. */
-  private async attempt(url: string, notify: Notify, retriesDone: number): Promise<void> {
+  private async attempt(
+    url: string,
+    notify: Notify,
+    retriesDone: number,
+    delivered: () => void,
+  ): Promise<void> {
     if (this.deps.scheduler.isStopped) return;
     const answer = await this.post(url, notify);
-    if ('status' in answer && answer.status >= 200 && answer.status < 300) return;
+    if (this.deps.scheduler.isStopped) return;
+    if ('status' in answer && answer.status >= 200 && answer.status < 300) return delivered();
     const delay = WECHAT_NOTIFY_RETRY_SCHEDULE_MS[retriesDone];
     this.deps.log(`wechat notify ${notify.id} answered ${JSON.stringify(answer)}; retry ${retriesDone + 1}`);
     if (delay === undefined) return;
     this.deps.scheduler.at(
       delay * this.deps.scheduleScale,
-      () => void this.attempt(url, notify, retriesDone + 1),
+      () => void this.attempt(url, notify, retriesDone + 1, delivered),
     );
   }
 

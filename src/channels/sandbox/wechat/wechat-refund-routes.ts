@@ -36,8 +36,8 @@ export function registerWechatRefundRoutes(app: FastifyInstance, ctx: WechatCont
       }
       return { status: 200, body: refundOf(earlier) };
     }
-    trade.refundCalls += 1;
-    if (behaviourOf(trade.token).failsFirstRefund && trade.refundCalls === 1) {
+    const refundCalls = ctx.book.countRefundCall(trade);
+    if (behaviourOf(trade.token).failsFirstRefund && refundCalls === 1) {
       return failure(500, 'SYSTEM_ERROR', 'system error, please retry with the same out_refund_no');
     }
     if (!trade.paidAt) return failure(400, 'INVALID_REQUEST', 'order is not paid, it cannot be refunded');
@@ -55,18 +55,7 @@ export function registerWechatRefundRoutes(app: FastifyInstance, ctx: WechatCont
       createdAt: call.now,
       successAt: null,
     });
-    if (refund.status === 'PROCESSING') {
-      ctx.scheduler.at(ctx.refundDelayMs, () => {
-        if (end !== 'SUCCESS') {
-          refund.status = end;
-          return;
-        }
-        const at = new Date();
-        refund.status = 'SUCCESS';
-        refund.successAt = at;
-        ctx.book.addRefund(trade, { outRequestNo: outRefundNo, amountFen: refundFen, at });
-      });
-    }
+    if (refund.status === 'PROCESSING') scheduleRefundEnd(ctx, refund, call.now);
     return { status: 200, body: refundOf(refund) };
   });
 
@@ -82,6 +71,25 @@ export function registerWechatRefundRoutes(app: FastifyInstance, ctx: WechatCont
       return { status: 200, body: refundOf(refund) } satisfies WechatAnswer;
     },
   );
+}
+
+/** A PROCESSING refund ends refundDelayMs after it was asked for (again after a restart, if still due). */
+export function scheduleRefundEnd(ctx: WechatContext, refund: WechatRefund, now: Date): void {
+  const end = refundEndFor(ctx.ledger.tokenOf(refund.trade.outTradeNo));
+  const due = refund.createdAt.getTime() + ctx.refundDelayMs - now.getTime();
+  ctx.scheduler.at(due, () => {
+    if (refund.status !== 'PROCESSING') return;
+    if (end !== 'SUCCESS') return ctx.ledger.end(refund, end, null);
+    // The money moves first, then the refund's status: a restart between the two finds the money moved
+    // (the trade's refund by this out_refund_no) and only ends the refund, never paying out twice.
+    const { trade } = refund;
+    let moved = trade.refunds.find((done) => done.outRequestNo === refund.outRefundNo);
+    if (!moved) {
+      moved = { outRequestNo: refund.outRefundNo, amountFen: refund.amountFen, at: new Date() };
+      ctx.book.addRefund(trade, moved);
+    }
+    ctx.ledger.end(refund, 'SUCCESS', moved.at);
+  });
 }
 
 function refundOf(refund: WechatRefund): Record<string, unknown> {

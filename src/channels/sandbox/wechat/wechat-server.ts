@@ -1,16 +1,19 @@
 import type { AddressInfo } from 'node:net';
 import fastify from 'fastify';
+import { JournalFile } from '../journal-file';
 import type { SandboxFaults } from '../sandbox-faults';
 import type { SandboxScheduler } from '../sandbox-scheduler';
 import type { SandboxTrade } from '../sandbox-trade';
 import { TradeBook } from '../trade-book';
+import { TradeJournal } from '../trade-journal';
 import { registerWechatBillRoutes } from './wechat-bill-routes';
 import { WECHAT_BOOK_ACCOUNT, type WechatContext } from './wechat-context';
 import { loadOrCreateWechatSandboxKeys, type WechatSandboxKeys } from './wechat-keys';
 import { WechatLedger } from './wechat-ledger';
+import { WechatLedgerJournal } from './wechat-ledger-journal';
 import { WechatNotifier } from './wechat-notifier';
 import { registerWechatPayRoutes, transactionOf } from './wechat-pay-routes';
-import { registerWechatRefundRoutes } from './wechat-refund-routes';
+import { registerWechatRefundRoutes, scheduleRefundEnd } from './wechat-refund-routes';
 
 export interface WechatSandboxOptions {
   /** 0 picks a free port. */
@@ -28,6 +31,11 @@ export interface WechatSandboxOptions {
   refundDelayMs?: number;
   log: (message: string) => void;
   logRequests?: boolean;
+  /**
+   * The file that keeps this account's books (its trade book's lines and its ledger's refunds and buyer
+   * tokens) across restarts; none: in memory only.
+   */
+  journalFile?: string;
 }
 
 export interface WechatSandbox {
@@ -49,12 +57,14 @@ export async function startWechatSandbox(opts: WechatSandboxOptions): Promise<We
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-  const ledger = new WechatLedger();
+  const journal = opts.journalFile ? new JournalFile(opts.journalFile) : null;
+  const ledger = new WechatLedger(journal && new WechatLedgerJournal(journal));
   let notifier: WechatNotifier | null = null;
   const book = new TradeBook(
     opts.scheduler,
     { payDelayMs: opts.payDelayMs, latePayDelayMs: opts.latePayDelayMs },
     (trade, change) => notifier?.notify(trade, change),
+    journal && new TradeJournal(journal),
   );
   const ctx: WechatContext = {
     keys,
@@ -72,9 +82,16 @@ export async function startWechatSandbox(opts: WechatSandboxOptions): Promise<We
     scheduleScale: opts.notifyScheduleScale,
     transactionOf: (trade) => transactionOf(trade, ctx),
     log: opts.log,
+    onDelivered: (trade, change) => book.notified(trade, change),
   });
   const sender = notifier;
 
+  // Nothing is served before the journal is read back (below, once the port is ours).
+  let resumed = false;
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (resumed) return done();
+    void reply.code(503).type('text/plain').send('starting');
+  });
   registerWechatPayRoutes(app, ctx);
   registerWechatRefundRoutes(app, ctx);
   const bills = registerWechatBillRoutes(app, ctx);
@@ -85,7 +102,20 @@ export async function startWechatSandbox(opts: WechatSandboxOptions): Promise<We
     if (!delivery) return reply.code(409).send({ error: 'trade has no notify_url' });
     return reply.send(delivery);
   });
-  await app.listen({ port: opts.port, host: opts.host });
+  try {
+    await app.listen({ port: opts.port, host: opts.host });
+  } catch (err) {
+    // The port may be taken (the caller then tries another): nothing was read or scheduled yet.
+    journal?.close();
+    throw err;
+  }
+  // After a restart: the book first (it re-derives the buyer, expiry, late debit and unacknowledged
+  // notify), then the refunds tied to its trades, those still PROCESSING moving on to their end.
+  const now = new Date();
+  book.resume(now);
+  for (const refund of ledger.resume((outTradeNo) => book.find(WECHAT_BOOK_ACCOUNT, outTradeNo)))
+    scheduleRefundEnd(ctx, refund, now);
+  resumed = true;
 
   const { port, address, family } = app.server.address() as AddressInfo;
   const host =
@@ -94,11 +124,12 @@ export async function startWechatSandbox(opts: WechatSandboxOptions): Promise<We
     url: `http://${host}:${port}`,
     port,
     keys,
-    createOrphan: (totalFen, now) => book.createOrphan(WECHAT_BOOK_ACCOUNT, totalFen, now),
+    createOrphan: (totalFen, at) => book.createOrphan(WECHAT_BOOK_ACCOUNT, totalFen, at),
     billFile: (day) => bills.billFile(day),
     async close() {
       sender.stop();
       await app.close();
+      journal?.close();
     },
   };
 }
