@@ -221,6 +221,28 @@ describe('refunds on sandbox_wechat, judged by the sandbox', () => {
     const rows = (await channelBill(wechat(), beijingDay(new Date()))).filter((row) => row.outTradeNo === no);
     expect(rows.map((row) => row.kind)).toEqual(['PAYMENT']);
   });
+
+  test('the sandbox restarts with a refund on its way: its WeChat books keep both, the refund lands once', async () => {
+    const p = await create('sim_success');
+    await statusOf(p.id, 'SUCCEEDED');
+    const no = p.attempts[0]!.channelOutTradeNo;
+    const r = await refund(p.id, { outRefundNo: 'WJ-1', amount: 600 });
+    expect(r.status).toBe(201);
+    await stack.sandboxDown();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await stack.sandboxUp();
+    await refundUntil(r.body.id, 'SUCCEEDED');
+    expect(await wechat().query(no)).toMatchObject({ status: 'PAID', amount: 1999 });
+    expect(await wechat().refundQuery(no, await outRequestNoOf(r.body.id))).toMatchObject({
+      status: 'SUCCEEDED',
+      amount: 600,
+    });
+    const rows = (await channelBill(wechat(), beijingDay(new Date()))).filter((row) => row.outTradeNo === no);
+    expect(rows.map((row) => [row.kind, row.amount]).sort()).toEqual([
+      ['PAYMENT', 1999],
+      ['REFUND', 600],
+    ]);
+  });
 });
 
 describe('an answer whose signature does not verify', () => {
