@@ -1,20 +1,25 @@
 import { createHash } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
-import { parse } from 'csv-parse/sync';
-import { beijingDay, parseBeijingTime } from '../beijing-time';
-import { parseDecimalString } from '../../domain/money';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import { parse } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
+import { beijingDay } from '../beijing-time';
 import type { BillRow } from '../channel-port';
+import { WechatBillRecords } from './wechatpay-bill-records';
 import { errorOf, type WechatPayClient } from './wechatpay-client';
 import { str } from './wechatpay-fields';
 
-const SUMMARY_FIRST_COLUMN = '总交易单数';
+/** A bill may be large and is fetched once a day: allow it more time than a trade call. */
+const MIN_BILL_DOWNLOAD_MS = 30_000;
+const CSV_OPTIONS = { bom: true, relax_column_count: true, skip_empty_lines: true } as const;
 
 /**
  * The day's trade bill (bill_type ALL, tar_type GZIP): the answer names the file and its SHA1, the file
- * is downloaded (the library skips answer signatures there: the digest vouches for it), unzipped, checked
- * against the digest and parsed with a real CSV parser, because 商户数据包 may hold commas. Every value
- * starts with a backtick and the file with a BOM; both are stripped. Throws for no bill or a bad file.
- * Refund rows carry the refund's time only, so their createdAt is that time too.
+ * is downloaded (the library skips answer signatures there: the digest vouches for it) and streamed as it
+ * arrives through gunzip and a real CSV parser (商户数据包 may hold commas), never whole in memory. Every
+ * value starts with a backtick and the file with a BOM; both are stripped. Throws for no bill or a bad
+ * file. Refund rows carry the refund's time only, so their createdAt is that time too.
  */
 export async function* downloadWechatBill(
   client: WechatPayClient,
@@ -37,104 +42,76 @@ export async function* downloadWechatBill(
   if (downloadUrl === null || hash === null)
     throw new Error(`WeChat bill ${billDate}: answer lacks download_url`);
   const at = new URL(downloadUrl);
-  const file = await client.v3.get<ArrayBuffer>(at.pathname, {
+  const file = await client.v3.get<Readable>(at.pathname, {
     baseURL: at.origin,
     params: Object.fromEntries(at.searchParams),
-    responseType: 'arraybuffer',
+    responseType: 'stream',
+    timeout: Math.max(client.account.timeoutMs, MIN_BILL_DOWNLOAD_MS),
   });
-  if (file.status !== 200) throw new Error(`WeChat bill ${billDate}: download answered HTTP ${file.status}`);
-  yield* readWechatBillFile(Buffer.from(file.data), hash, billDate);
+  if (file.status !== 200) {
+    file.data.destroy();
+    throw new Error(`WeChat bill ${billDate}: download answered HTTP ${file.status}`);
+  }
+  yield* streamWechatBillFile(file.data, hash, billDate);
 }
 
-/** The downloaded gzip: unzipped, checked against the SHA1 the answer gave (of the bill itself), parsed. */
+/**
+ * The gzip as it arrives: unzipped and parsed record by record, its SHA1 (of the bill itself, as WeChat
+ * gives it) taken over the unzipped bytes on their way to the parser. The digest and the summary can only
+ * be checked at the end: a bad file throws then, after its rows, so a caller must treat the rows as read
+ * only once the iteration ends (the reconciliation's staging load fails and starts over on a throw).
+ */
+export async function* streamWechatBillFile(
+  gzip: Readable | AsyncIterable<Buffer>,
+  sha1: string,
+  billDate: string,
+): AsyncGenerator<BillRow> {
+  const digest = createHash('sha1');
+  const hashing = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      digest.update(chunk);
+      done(null, chunk);
+    },
+  });
+  const parser = parse(CSV_OPTIONS);
+  // A failure anywhere (a torn gzip, the download cut) destroys the parser with it: the loop throws it.
+  const piped = pipeline(gzip, createGunzip(), hashing, parser);
+  piped.catch(() => undefined);
+  const records = new WechatBillRecords();
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      const row = records.take(record);
+      if (row) yield row;
+    }
+    await piped;
+  } finally {
+    // The caller may stop early: the download goes with the parser.
+    parser.destroy();
+  }
+  checkDigest(digest.digest('hex'), sha1, billDate);
+  records.end();
+}
+
+/** The downloaded gzip, whole: unzipped, checked against the SHA1 the answer gave, parsed. */
 export function readWechatBillFile(gzip: Buffer, sha1: string, billDate: string): BillRow[] {
   const raw = gunzipSync(gzip);
-  if (createHash('sha1').update(raw).digest('hex') !== sha1.toLowerCase()) {
-    throw new Error(`WeChat bill ${billDate}: file does not match its SHA1`);
-  }
+  checkDigest(createHash('sha1').update(raw).digest('hex'), sha1, billDate);
   return parseWechatBill(raw.toString('utf8'));
 }
 
-/**
- * 交易状态 of a detail row: SUCCESS is a payment, REFUND a refund (its 退款状态 says whether money went
- * back), REVOKED a trade reversed before the merchant kept anything. Any other is refused: a bill we
- * cannot read must fail the run, not hide money.
- */
-const TRADE_STATES = { SUCCESS: 'PAYMENT', REFUND: 'REFUND', REVOKED: 'SKIP' } as const;
-/**
- * 退款状态 of a refund row: only SUCCESS returned money. PROCESSING may succeed later (a later bill shows
- * it); REFUNDCLOSE/CLOSED returned nothing; CHANGE/ABNORMAL is stuck until an operator acts at WeChat.
- */
-const REFUND_STATES = {
-  SUCCESS: 'REFUND',
-  PROCESSING: 'SKIP',
-  REFUNDCLOSE: 'SKIP',
-  CLOSED: 'SKIP',
-  CHANGE: 'SKIP',
-  ABNORMAL: 'SKIP',
-} as const;
-
-const kindOf = (states: Record<string, string>, value: string): string | undefined =>
-  Object.hasOwn(states, value) ? states[value] : undefined;
-
 /** The rows of a bill's text (money that moved: successful payments and refunds); exported for tests. */
 export function parseWechatBill(text: string): BillRow[] {
-  const records: string[][] = parse(text.replace(/^\uFEFF/, ''), {
-    bom: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-  });
-  const cells = records.map((record) => record.map((cell) => cell.replace(/^`/, '')));
-  const [header, ...rest] = cells;
-  const summaryAt = rest.findIndex((record) => record[0] === SUMMARY_FIRST_COLUMN);
-  if (!header || summaryAt < 0) throw new Error('WeChat bill: no detail header or no summary');
-  const column = (name: string): number => {
-    const index = header.indexOf(name);
-    if (index < 0) throw new Error(`WeChat bill: no column ${name}`);
-    return index;
-  };
-  const at = {
-    time: column('交易时间'),
-    tradeNo: column('微信订单号'),
-    outTradeNo: column('商户订单号'),
-    state: column('交易状态'),
-    refundState: column('退款状态'),
-    currency: column('货币种类'),
-    settled: column('应结订单金额'),
-    outRefundNo: column('商户退款单号'),
-    refunded: column('退款金额'),
-  };
-  const detail = rest.slice(0, summaryAt);
-  const summary = rest[summaryAt + 1];
-  if (!summary || Number(summary[0]) !== detail.length)
-    throw new Error('WeChat bill: summary count differs from rows');
+  const records = new WechatBillRecords();
   const rows: BillRow[] = [];
-  detail.forEach((record, index) => {
-    if (record.length !== header.length)
-      throw new Error(`WeChat bill row ${index + 1}: ${record.length} columns`);
-    const cell = (i: number): string => record[i] ?? '';
-    let kind = kindOf(TRADE_STATES, cell(at.state));
-    if (kind === 'REFUND') kind = kindOf(REFUND_STATES, cell(at.refundState));
-    if (kind === undefined) {
-      throw new Error(`WeChat bill row ${index + 1}: state ${cell(at.state)}/${cell(at.refundState)}`);
-    }
-    if (kind === 'SKIP') return;
-    const when = parseBeijingTime(cell(at.time));
-    const currency = cell(at.currency) || 'CNY';
-    const refund = kind === 'REFUND';
-    const amount = parseDecimalString(cell(refund ? at.refunded : at.settled), currency);
-    if (!when || amount === null || amount <= 0)
-      throw new Error(`WeChat bill row ${index + 1}: bad time or amount`);
-    rows.push({
-      kind: refund ? 'REFUND' : 'PAYMENT',
-      channelTradeNo: cell(at.tradeNo),
-      outTradeNo: cell(at.outTradeNo),
-      outRefundNo: refund ? cell(at.outRefundNo) || null : null,
-      amount,
-      currency,
-      createdAt: when,
-      finishedAt: when,
-    });
-  });
+  const parsed: string[][] = parseSync(text.replace(/^\uFEFF/, ''), CSV_OPTIONS);
+  for (const record of parsed) {
+    const row = records.take(record);
+    if (row) rows.push(row);
+  }
+  records.end();
   return rows;
+}
+
+function checkDigest(actual: string, sha1: string, billDate: string): void {
+  if (actual !== sha1.toLowerCase()) throw new Error(`WeChat bill ${billDate}: file does not match its SHA1`);
 }
