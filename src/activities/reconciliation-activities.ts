@@ -7,6 +7,7 @@ import { ReconciliationRepository } from '../db/reconciliation/run-repository';
 import { adjacentKey, billRowKey, toDifference } from '../db/reconciliation/difference-rows';
 import { matchDay, type PendingPair } from '../db/reconciliation/match-day';
 import { RepairRepository } from '../db/reconciliation/repair-repository';
+import { loadBillCsvIntoStaging } from '../db/reconciliation/bill-csv-load';
 import { dropStaging, loadBillIntoStaging } from '../db/reconciliation/staging';
 import { runFundChecks } from '../db/fund-checks/run-fund-checks';
 import { parseFundCheckSettings } from '../domain/fund-check-settings';
@@ -83,18 +84,20 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
       return { runId: run.id };
     },
 
-    /** Streams the bill into the run's staging table (COPY), heartbeating and recording rows read. */
+    /**
+     * Streams the bill into the run's staging table (COPY), heartbeating and recording rows read: as CSV
+     * text parsed by PostgreSQL when the channel offers it (`billCsv`), else row by row (`billRows`).
+     */
     async loadBill({ runId, channel, billDate }: RunInput): Promise<{ rowsRead: number }> {
       const ctx = Context.current();
-      const rowsRead = await loadBillIntoStaging(
-        deps.pool,
-        runId,
-        deps.channels.get(channel).billRows(billDate),
-        async (n) => {
-          ctx.heartbeat({ rowsRead: n });
-          await runs.setRowsRead(runId, n);
-        },
-      );
+      const port = deps.channels.get(channel);
+      const progress = async (n: number) => {
+        ctx.heartbeat({ rowsRead: n });
+        await runs.setRowsRead(runId, n);
+      };
+      const rowsRead = port.billCsv
+        ? await loadBillCsvIntoStaging(deps.pool, runId, await port.billCsv(billDate), progress)
+        : await loadBillIntoStaging(deps.pool, runId, port.billRows(billDate), progress);
       return { rowsRead };
     },
 

@@ -66,5 +66,8 @@ export function copyLine(r: BillRow): string {
 }
 
 export async function dropStaging(pool: Pool, runId: string): Promise<void> {
-  await pool.query(`DROP TABLE IF EXISTS ${stagingTable(runId)}`);
+  // The raw table of the bulk path (bill-csv-load.ts) too, left behind if its load failed.
+  await pool.query(
+    `DROP TABLE IF EXISTS ${stagingTable(runId)}; DROP TABLE IF EXISTS recon_raw_${runId.slice(4)}`,
+  );
 }
