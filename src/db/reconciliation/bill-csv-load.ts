@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { BillCsv, BillTotals } from '../../channels/channel-port';
-import { BAD_ROW, stagingSelect } from './bill-csv-sql';
+import { BAD_ROW, stagingSelect, strictSelect } from './bill-csv-sql';
 import { stagingTable } from './staging';
 
 /** The run's raw bill table: the bill's own columns as text, by position (dropped once staged). */
@@ -27,7 +27,7 @@ export async function loadBillCsvIntoStaging(
   const stage = stagingTable(runId);
   const raw = rawTable(runId);
   // Built first: a bill lacking a column fails before any table exists.
-  const select = stagingSelect(raw, bill.header, bill.layout, false);
+  const select = stagingSelect(raw, bill.header, bill.layout);
   await pool.query(`DROP TABLE IF EXISTS ${stage}; DROP TABLE IF EXISTS ${raw}`);
   const columns = bill.header.map((_, i) => `c${i + 1} text`).join(', ');
   await pool.query(`CREATE UNLOGGED TABLE ${raw} (${columns})`);
@@ -71,7 +71,7 @@ export async function loadBillCsvIntoStaging(
 /** The first row the row reader would refuse, as its error; null if none is (the failure was elsewhere). */
 async function badRow(pool: Pool, raw: string, bill: BillCsv): Promise<Error | null> {
   const r = await pool.query<{ n: string; line: string }>(
-    `SELECT n, line FROM (${stagingSelect(raw, bill.header, bill.layout, true)}) s WHERE ${BAD_ROW} ORDER BY n LIMIT 1`,
+    `SELECT n, line FROM (${strictSelect(raw, bill.header, bill.layout)}) s WHERE ${BAD_ROW} ORDER BY n LIMIT 1`,
   );
   const row = r.rows[0];
   return row ? new Error(`bill row ${row.n} is malformed: ${row.line}`) : null;

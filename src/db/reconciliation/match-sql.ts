@@ -36,15 +36,15 @@ WITH j AS (
 SELECT (count(*) FILTER (WHERE out_trade_no IS NOT NULL))::int AS rows,
        (count(*) FILTER (WHERE matched))::int AS matched,
        (count(*) FILTER (WHERE local_of_day))::int AS local_rows,
-       COALESCE(json_agg(json_build_object(
+       COALESCE(array_to_json(array_agg(json_build_object(
          'channelTradeNo', channel_trade_no, 'outTradeNo', out_trade_no, 'amount', channel_amount, 'currency', currency,
          'finishedAt', finished_at, 'paymentId', payment_id, 'attemptNo', attempt_no,
          'attemptStatus', attempt_status, 'paymentStatus', payment_status, 'localAmount', local_amount,
-         'lateRecorded', late_recorded)) FILTER (WHERE out_trade_no IS NOT NULL AND NOT matched), '[]') AS pending,
-       COALESCE(json_agg(json_build_object(
+         'lateRecorded', late_recorded)) FILTER (WHERE out_trade_no IS NOT NULL AND NOT matched)), '[]') AS pending,
+       COALESCE(array_to_json(array_agg(json_build_object(
          'paymentId', payment_id, 'attemptNo', attempt_no, 'channelOutTradeNo', channel_out_trade_no,
          'paymentStatus', payment_status, 'attemptStatus', attempt_status, 'amount', local_amount, 'at', paid_at))
-         FILTER (WHERE out_trade_no IS NULL), '[]') AS local_pending
+         FILTER (WHERE out_trade_no IS NULL)), '[]') AS local_pending
 FROM m`;
 
 /** Bill refund rows joined to our refund with that request number, or our refund of an orphan. */
