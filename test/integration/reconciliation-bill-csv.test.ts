@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { readAlipayBillCsv } from '../../src/channels/alipay/alipay-bill-csv';
 import { readAlipayBillZip } from '../../src/channels/alipay/alipay-bill-zip';
-import { loadBillCsvIntoStaging, rawTable } from '../../src/db/reconciliation/bill-csv-load';
+import { loadBillCsvIntoStaging } from '../../src/db/reconciliation/bill-csv-load';
 import { migrate } from '../../src/db/migrate';
-import { stagingTable } from '../../src/db/reconciliation/staging';
+import { rawTable, stagingTable } from '../../src/db/reconciliation/staging';
 import { zipOf } from '../unit/channels/support/bill-zip';
 
 /** The bulk path (PostgreSQL parses the CSV) gives the same rows as the row reader, and fails as loudly. */

@@ -73,10 +73,10 @@ function stagingColumns(p: Parts, currency: string): string {
 
 /**
  * The staging rows of `raw` (kind, channel_trade_no, out_trade_no, out_refund_no, amount, currency,
- * finished_at, received). The OFFSET 0 keeps each layer's values computed once per row (a flattened
+ * finished_at, received) of those raw rows `where` says. The OFFSET 0 keeps each layer's values computed once per row (a flattened
  * query would repeat the casts in every expression that uses them).
  */
-export function stagingSelect(raw: string, header: string[], layout: BillCsvLayout): string {
+export function stagingSelect(raw: string, header: string[], layout: BillCsvLayout, where = 'true'): string {
   const p = parts(header, layout);
   const offset = lit(layout.utcOffset);
   return `
@@ -88,7 +88,7 @@ FROM (
          NULLIF(received, '')::numeric AS received_num,
          CASE WHEN octet_length(finished_at) = 19 THEN (finished_at || ${offset})::timestamptz END AS finished,
          octet_length(created_at) = 19 AS created_ok
-  FROM (SELECT ${p.trimmed} FROM ${raw} OFFSET 0) r OFFSET 0
+  FROM (SELECT ${p.trimmed} FROM ${raw} WHERE ${where} OFFSET 0) r OFFSET 0
 ) t`;
 }
 
