@@ -50,6 +50,9 @@ export interface RunInput {
   billDate: string;
 }
 
+/** Well within the workflow's 30 s heartbeat timeout for loadBill. */
+const HEARTBEAT_EVERY_MS = 5_000;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createReconciliationActivities(deps: ReconciliationActivityDeps) {
@@ -91,14 +94,22 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
     async loadBill({ runId, channel, billDate }: RunInput): Promise<{ rowsRead: number }> {
       const ctx = Context.current();
       const port = deps.channels.get(channel);
+      let read = 0;
       const progress = async (n: number) => {
+        read = n;
         ctx.heartbeat({ rowsRead: n });
         await runs.setRowsRead(runId, n);
       };
-      const rowsRead = port.billCsv
-        ? await loadBillCsvIntoStaging(deps.pool, runId, await port.billCsv(billDate), progress)
-        : await loadBillIntoStaging(deps.pool, runId, port.billRows(billDate), progress);
-      return { rowsRead };
+      // The SQL after the COPY (staging, checks) reads no rows for a while: still alive meanwhile.
+      const alive = setInterval(() => ctx.heartbeat({ rowsRead: read }), HEARTBEAT_EVERY_MS);
+      try {
+        const rowsRead = port.billCsv
+          ? await loadBillCsvIntoStaging(deps.pool, runId, await port.billCsv(billDate), progress)
+          : await loadBillIntoStaging(deps.pool, runId, port.billRows(billDate), progress);
+        return { rowsRead };
+      } finally {
+        clearInterval(alive);
+      }
     },
 
     /** Matches staging against the record and writes the run's differences and summary (idempotent). */
