@@ -9,8 +9,8 @@ import { dropBillTables, PARTS, rawTable, stagingTable } from './staging';
 /**
  * The bulk path of loadBill: the bill's records go as they are through one COPY (PostgreSQL's CSV parser)
  * into the run's raw table, SQL makes the staging rows of them (the columns picked by header name), and
- * one query checks every row and the bill's own totals. A row the row reader would
- * refuse fails the load with its number; so do totals that disagree with the rows. A retry starts over.
+ * one query checks every row and the bill's own totals. A row the row reader would refuse fails the
+ * load with its number; so do totals that disagree with the rows. A retry starts over.
  */
 export async function loadBillCsvIntoStaging(
   pool: Pool,
@@ -21,8 +21,9 @@ export async function loadBillCsvIntoStaging(
 ): Promise<number> {
   const stage = stagingTable(runId);
   const raw = rawTable(runId);
-  // Built first: a bill lacking a column fails before any table exists.
   const select = (where: string) => stagingSelect(raw, bill.header, bill.layout, where);
+  // Built first: a bill lacking a column fails before any table exists.
+  const parent = select('false');
   await pool.query(dropBillTables(runId));
   const columns = bill.header.map((_, i) => `c${i + 1} text`).join(', ');
   await pool.query(`CREATE UNLOGGED TABLE ${raw} (${columns})`);
@@ -38,13 +39,17 @@ export async function loadBillCsvIntoStaging(
           await onProgress(rowsRead);
       }
     }
-    await pipeline(Readable.from(text()), client.query(copyFrom(`COPY ${raw} FROM STDIN (FORMAT csv)`)));
+    const copy = client.query(copyFrom(`COPY ${raw} FROM STDIN (FORMAT csv)`));
+    await pipeline(Readable.from(text()), copy);
+    // The records we counted are the rows PostgreSQL read, or the two readers disagree on the file.
+    if (copy.rowCount !== rowsRead)
+      throw new Error(`bill: COPY read ${copy.rowCount} rows, ${rowsRead} sent`);
   } catch (err) {
     throw copyError(err);
   } finally {
     client.release();
   }
-  await pool.query(`CREATE UNLOGGED TABLE ${stage} AS ${select('false')}`);
+  await pool.query(`CREATE UNLOGGED TABLE ${stage} AS ${parent}`);
   const failed = (await stageInParts(pool, raw, stage, select)).find((r) => r.status === 'rejected');
   // A cast that could fail did: find the row for the message.
   if (failed) throw (await badRow(pool, raw, bill)) ?? failed.reason;
