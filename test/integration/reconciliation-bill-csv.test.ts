@@ -141,6 +141,13 @@ test('totals that disagree with the rows fail the load; a bill lacking a column 
   await expect(bulk(await zip(bill(ROWS, { pay: [3, '112.31'], refund: [2, '-2.30'] })))).rejects.toThrow(
     /REFUND rows 1 \(stated 2\)/,
   );
+  // A retry of the run after a failed load (its raw table and staging parts left behind) starts over.
+  const runId = newRun();
+  await expect(bulk(await zip(bill([ROWS[0]!, ROWS[1]!.replace('-2.30', 'x')])), runId)).rejects.toThrow(
+    /bill row 2 is malformed/,
+  );
+  expect((await pool.query('SELECT to_regclass($1) AS t', [rawTable(runId)])).rows[0].t).not.toBeNull();
+  expect((await bulk(await zip(bill(ROWS)), runId)).rows).toHaveLength(4);
   await expect(bulk(await zip(bill(ROWS).replace('商户订单号', '订单号')))).rejects.toThrow(
     /bill lacks column 商户订单号/,
   );
