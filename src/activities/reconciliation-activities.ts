@@ -7,6 +7,7 @@ import { ReconciliationRepository } from '../db/reconciliation/run-repository';
 import { adjacentKey, billRowKey, toDifference } from '../db/reconciliation/difference-rows';
 import { matchDay, type PendingPair } from '../db/reconciliation/match-day';
 import { RepairRepository } from '../db/reconciliation/repair-repository';
+import { loadBillCsvIntoStaging } from '../db/reconciliation/bill-csv-load';
 import { dropStaging, loadBillIntoStaging } from '../db/reconciliation/staging';
 import { runFundChecks } from '../db/fund-checks/run-fund-checks';
 import { parseFundCheckSettings } from '../domain/fund-check-settings';
@@ -49,6 +50,9 @@ export interface RunInput {
   billDate: string;
 }
 
+/** Well within the workflow's 30 s heartbeat timeout for loadBill. */
+const HEARTBEAT_EVERY_MS = 5_000;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createReconciliationActivities(deps: ReconciliationActivityDeps) {
@@ -83,19 +87,29 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
       return { runId: run.id };
     },
 
-    /** Streams the bill into the run's staging table (COPY), heartbeating and recording rows read. */
+    /**
+     * Streams the bill into the run's staging table (COPY), heartbeating and recording rows read: as CSV
+     * text parsed by PostgreSQL when the channel offers it (`billCsv`), else row by row (`billRows`).
+     */
     async loadBill({ runId, channel, billDate }: RunInput): Promise<{ rowsRead: number }> {
       const ctx = Context.current();
-      const rowsRead = await loadBillIntoStaging(
-        deps.pool,
-        runId,
-        deps.channels.get(channel).billRows(billDate),
-        async (n) => {
-          ctx.heartbeat({ rowsRead: n });
-          await runs.setRowsRead(runId, n);
-        },
-      );
-      return { rowsRead };
+      const port = deps.channels.get(channel);
+      let read = 0;
+      const progress = async (n: number) => {
+        read = n;
+        ctx.heartbeat({ rowsRead: n });
+        await runs.setRowsRead(runId, n);
+      };
+      // The SQL after the COPY (staging, checks) reads no rows for a while: still alive meanwhile.
+      const alive = setInterval(() => ctx.heartbeat({ rowsRead: read }), HEARTBEAT_EVERY_MS);
+      try {
+        const rowsRead = port.billCsv
+          ? await loadBillCsvIntoStaging(deps.pool, runId, await port.billCsv(billDate), progress)
+          : await loadBillIntoStaging(deps.pool, runId, port.billRows(billDate), progress);
+        return { rowsRead };
+      } finally {
+        clearInterval(alive);
+      }
     },
 
     /** Matches staging against the record and writes the run's differences and summary (idempotent). */

@@ -100,6 +100,45 @@ export interface BillRow {
   finishedAt: Date;
 }
 
+/**
+ * A day's bill as CSV text for a bulk load (PostgreSQL's own CSV parser reads the rows): the header row's
+ * column names, the data rows as they are, and which columns make a BillRow. `billRows` reads the same
+ * bill row by row and stays the reference reader; both must give the same rows.
+ */
+export interface BillCsv {
+  /** The column names of the header row, trimmed, in file order (the data rows' fields follow them). */
+  header: string[];
+  /** Header names of the fields a BillRow is made of, and what the type column says. */
+  layout: BillCsvLayout;
+  /** The data rows as CSV text (UTF-8, whole records per chunk, no header or comment lines). */
+  data: AsyncIterable<{ text: string; rows: number }>;
+  /** The totals the bill states for itself; known once `data` has ended (null when it states none). */
+  totals(): BillTotals | null;
+}
+
+export interface BillCsvLayout {
+  channelTradeNo: string;
+  outTradeNo: string;
+  /** The type column, and its value for each kind of row. */
+  kind: string;
+  kinds: Record<string, BillRow['kind']>;
+  createdAt: string;
+  finishedAt: string;
+  /** A payment's amount: this column, a decimal in major units. */
+  paymentAmount: string;
+  /** A refund's amount: this column's decimal with its minus sign dropped. */
+  refundAmount: string;
+  /** The money the merchant received (negative on refunds), which the totals sum. */
+  received: string;
+  outRefundNo: string;
+  currency: string;
+  /** Times are `yyyy-MM-dd HH:mm:ss` wall clock at this UTC offset, e.g. `+08`. */
+  utcOffset: string;
+}
+
+/** A bill's own count and sum (minor units, of the `received` column) per kind of row. */
+export type BillTotals = Record<BillRow['kind'], { rows: number; received: number }>;
+
 /** A channel notification after verification: what the notify endpoint records and signals. */
 export type NotifyVerification =
   | {
@@ -134,6 +173,11 @@ export interface ChannelPort {
    * millions. Iterating throws when the channel has no bill for that day or the file is malformed.
    */
   billRows(billDate: string): AsyncIterable<BillRow>;
+  /**
+   * The same bill as CSV text for a bulk load (optional: reconciliation falls back to `billRows`).
+   * Rejects when the channel has no bill for that day; iterating `data` throws when the file is malformed.
+   */
+  billCsv?(billDate: string): Promise<BillCsv>;
   /** Parses and verifies a notification in the channel's own format (form fields for Alipay style). */
   verifyNotify(fields: Record<string, string>): NotifyVerification;
   /**

@@ -37,7 +37,7 @@ function isDetailFile(name: string): boolean {
   return base.includes('业务明细') && !base.includes('汇总') && base.toLowerCase().endsWith('.csv');
 }
 
-async function detailEntry(zip: ZipFile): Promise<Entry> {
+export async function detailEntry(zip: ZipFile): Promise<Entry> {
   const names: string[] = [];
   let found: Entry | null = null;
   for await (const entry of zip.eachEntry()) {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BillRow } from '../channel-port';
+import type { BillCsv, BillRow } from '../channel-port';
+import { readAlipayBillCsv } from './alipay-bill-csv';
 import { text } from './alipay-fields';
 import type { AlipayGateway } from './alipay-gateway';
 import { readAlipayBillZip } from './alipay-bill-zip';
@@ -23,6 +24,29 @@ export async function* downloadAlipayBill(
   billDate: string,
   timeoutMs: number,
 ): AsyncGenerator<BillRow> {
+  const { file, remove } = await downloadBillZip(gateway, billDate, timeoutMs);
+  try {
+    yield* readAlipayBillZip(file);
+  } finally {
+    await remove();
+  }
+}
+
+/** The same download, as CSV text for a bulk load (readAlipayBillCsv); the file goes when the text ends. */
+export async function downloadAlipayBillCsv(
+  gateway: AlipayGateway,
+  billDate: string,
+  timeoutMs: number,
+): Promise<BillCsv> {
+  const { file, remove } = await downloadBillZip(gateway, billDate, timeoutMs);
+  return readAlipayBillCsv(file, remove);
+}
+
+async function downloadBillZip(
+  gateway: AlipayGateway,
+  billDate: string,
+  timeoutMs: number,
+): Promise<{ file: string; remove: () => Promise<void> }> {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(billDate)) throw new Error(`bill date must be yyyy-MM-dd, got ${billDate}`);
   const call = await gateway.call('alipay.data.dataservice.bill.downloadurl.query', {
     bill_type: 'trade',
@@ -33,6 +57,7 @@ export async function* downloadAlipayBill(
   if (url === null) throw new Error(`no bill for ${billDate}: ${call.answer.code} ${call.answer.message}`);
 
   const dir = await mkdtemp(join(tmpdir(), 'alipay-bill-'));
+  const remove = () => rm(dir, { recursive: true, force: true });
   try {
     const file = join(dir, `${billDate}.csv.zip`);
     const response = await fetch(url, {
@@ -42,8 +67,9 @@ export async function* downloadAlipayBill(
       throw new Error(`bill download for ${billDate} answered HTTP ${response.status}`);
     }
     await pipeline(Readable.fromWeb(response.body), createWriteStream(file));
-    yield* readAlipayBillZip(file);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    return { file, remove };
+  } catch (err) {
+    await remove();
+    throw err;
   }
 }

@@ -2,6 +2,7 @@ import { toDecimalString } from '../../domain/money';
 import { formatBeijingTime } from '../beijing-time';
 import type { ChannelAccountConfig } from '../channel-config';
 import type {
+  BillCsv,
   BillRow,
   CancelResult,
   ChannelPort,
@@ -14,7 +15,7 @@ import type {
   RefundRequest,
   RefundResult,
 } from '../channel-port';
-import { downloadAlipayBill } from './alipay-bill';
+import { downloadAlipayBill, downloadAlipayBillCsv } from './alipay-bill';
 import { amountRefusal, beijingInstant, fen, text } from './alipay-fields';
 import { AlipayGateway, type AlipayAnswer } from './alipay-gateway';
 import { verifyAlipayNotify } from './alipay-notify';
@@ -139,6 +140,10 @@ export class AlipayChannel implements ChannelPort {
 
   billRows(billDate: string): AsyncIterable<BillRow> {
     return downloadAlipayBill(this.gateway, billDate, this.account.timeoutMs);
+  }
+
+  billCsv(billDate: string): Promise<BillCsv> {
+    return downloadAlipayBillCsv(this.gateway, billDate, this.account.timeoutMs);
   }
 
   verifyNotify(fields: Record<string, string>): NotifyVerification {

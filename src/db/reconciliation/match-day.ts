@@ -1,7 +1,9 @@
 import type { Pool } from 'pg';
 import type { Candidate, LocalRefund } from '../../domain/reconciliation';
 import { stagingTable } from './staging';
-import { BILL_PAYMENTS_SQL, BILL_REFUNDS_SQL, LOCAL_PAYMENTS_SQL, LOCAL_REFUNDS_SQL } from './match-sql';
+import { BILL_REFUNDS_SQL, LOCAL_REFUNDS_SQL, PAYMENTS_SQL } from './match-sql';
+
+const MATCH_WORK_MEM = '128MB';
 
 export interface PendingPair {
   candidate: Candidate;
@@ -61,7 +63,32 @@ type LocalPaymentJson = {
 };
 type LocalRefundJson = LocalRefund & { outRequestNo: string; at: string };
 
-/** Runs the four matching statements of match-sql.ts for the run's staging table. */
+/**
+ * The payments statement, with the memory its hash tables need for a big day (a million rows hash into
+ * about 300 MB; with the default 4 MB they spill to disk in batches): for this transaction only.
+ */
+async function paymentsBothWays(
+  pool: Pool,
+  stage: string,
+  params: unknown[],
+): Promise<Agg<BillPaymentJson> & { local_rows: number; local_pending: LocalPaymentJson[] }> {
+  const client = await pool.connect();
+  try {
+    await client.query(`BEGIN; SET LOCAL work_mem = '${MATCH_WORK_MEM}'`);
+    const r = await client.query<
+      Agg<BillPaymentJson> & { local_rows: number; local_pending: LocalPaymentJson[] }
+    >(PAYMENTS_SQL.replaceAll('%STAGE%', stage), params);
+    await client.query('COMMIT');
+    return r.rows[0]!;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Runs the three matching statements of match-sql.ts for the run's staging table. */
 export async function matchDay(
   pool: Pool,
   runId: string,
@@ -71,12 +98,13 @@ export async function matchDay(
   const stage = stagingTable(runId);
   const run = async <T>(sql: string, params: unknown[]): Promise<Agg<T>> =>
     (await pool.query<Agg<T>>(sql.replaceAll('%STAGE%', stage), params)).rows[0]!;
-  const [payments, refunds, localPayments, localRefunds] = await Promise.all([
-    run<BillPaymentJson>(BILL_PAYMENTS_SQL, [channel]),
+  const [both, refunds, localRefunds] = await Promise.all([
+    paymentsBothWays(pool, stage, [channel, day.start, day.end]),
     run<BillRefundJson>(BILL_REFUNDS_SQL, [channel]),
-    run<LocalPaymentJson>(LOCAL_PAYMENTS_SQL, [channel, day.start, day.end]),
     run<LocalRefundJson>(LOCAL_REFUNDS_SQL, [channel, day.start, day.end]),
   ]);
+  const payments = { rows: both.rows, matched: both.matched, pending: both.pending };
+  const localPayments = { rows: both.local_rows, pending: both.local_pending };
   const pending: PendingPair[] = [
     ...payments.pending.map((p) => ({
       finishedAt: new Date(p.finishedAt),

@@ -1,33 +1,51 @@
 /**
  * The matching, set-based: every bill row against the record by its key (a payment row by our channel out
  * trade number, a refund row by its request number), and every success and refund the record holds for
- * the day against the bill (hash anti-joins: a correlated NOT EXISTS per row would be quadratic on an
+ * the day against the bill (hash joins: a correlated NOT EXISTS per row would be quadratic on an
  * unindexed staging table). Plain matches are only counted (isPlainPaymentMatch / isPlainRefundMatch of
  * src/domain/reconciliation, written here in SQL); every other pair comes back as JSON for classify().
  * $1 channel, $2/$3 the day's [start, end). `%STAGE%` is the run's staging table.
  */
 
-/** Bill payment rows joined to the attempt they name (any day: we may have recorded it later or earlier). */
-export const BILL_PAYMENTS_SQL = `
+/**
+ * Both directions for payments in one pass (a hash full join: each side is read and hashed once): bill
+ * payment rows joined to the attempt they name (any day: we may have recorded it later or earlier), and
+ * the record's successes of the day on this channel that no bill row names. A trade number the bill
+ * holds twice counts its record row twice in local_rows (a summary figure; both bill rows are judged).
+ */
+export const PAYMENTS_SQL = `
 WITH j AS (
   SELECT s.channel_trade_no, s.out_trade_no, s.amount AS channel_amount, s.currency, s.finished_at,
-         a.payment_id, a.attempt_no, a.status AS attempt_status, p.status AS payment_status,
-         p.amount AS local_amount, (lp.payment_id IS NOT NULL) AS late_recorded,
-         a.payment_id IS NOT NULL AND s.amount = p.amount
-           AND (a.status = 'SUCCEEDED' OR lp.payment_id IS NOT NULL) AS matched
-  FROM %STAGE% s
-  LEFT JOIN payment_attempts a ON a.channel_out_trade_no = s.out_trade_no AND a.channel = $1
-  LEFT JOIN payments p ON p.id = a.payment_id
-  LEFT JOIN late_payments lp ON lp.payment_id = a.payment_id AND lp.attempt_no = a.attempt_no
-  WHERE s.kind = 'PAYMENT'
+         r.payment_id, r.attempt_no, r.attempt_status, r.payment_status, r.local_amount, r.channel_out_trade_no,
+         r.paid_at, (lp.payment_id IS NOT NULL) AS late_recorded,
+         r.attempt_status = 'SUCCEEDED' AND r.payment_status = 'SUCCEEDED'
+           AND r.paid_at >= $2 AND r.paid_at < $3 AS local_of_day
+  FROM (SELECT * FROM %STAGE% WHERE kind = 'PAYMENT') s
+  FULL JOIN (
+    SELECT a.payment_id, a.attempt_no, a.status AS attempt_status, a.channel_out_trade_no,
+           p.status AS payment_status, p.amount AS local_amount, p.paid_at
+    FROM payment_attempts a JOIN payments p ON p.id = a.payment_id
+    WHERE a.channel = $1
+  ) r ON r.channel_out_trade_no = s.out_trade_no
+  LEFT JOIN late_payments lp ON lp.payment_id = r.payment_id AND lp.attempt_no = r.attempt_no
+), m AS (
+  SELECT *, out_trade_no IS NOT NULL AND payment_id IS NOT NULL AND channel_amount = local_amount
+              AND (attempt_status = 'SUCCEEDED' OR late_recorded) AS matched
+  FROM j WHERE out_trade_no IS NOT NULL OR local_of_day
 )
-SELECT count(*)::int AS rows, (count(*) FILTER (WHERE matched))::int AS matched,
-       COALESCE(json_agg(json_build_object(
+SELECT (count(*) FILTER (WHERE out_trade_no IS NOT NULL))::int AS rows,
+       (count(*) FILTER (WHERE matched))::int AS matched,
+       (count(*) FILTER (WHERE local_of_day))::int AS local_rows,
+       COALESCE(array_to_json(array_agg(json_build_object(
          'channelTradeNo', channel_trade_no, 'outTradeNo', out_trade_no, 'amount', channel_amount, 'currency', currency,
          'finishedAt', finished_at, 'paymentId', payment_id, 'attemptNo', attempt_no,
          'attemptStatus', attempt_status, 'paymentStatus', payment_status, 'localAmount', local_amount,
-         'lateRecorded', late_recorded)) FILTER (WHERE NOT matched), '[]') AS pending
-FROM j`;
+         'lateRecorded', late_recorded)) FILTER (WHERE out_trade_no IS NOT NULL AND NOT matched)), '[]') AS pending,
+       COALESCE(array_to_json(array_agg(json_build_object(
+         'paymentId', payment_id, 'attemptNo', attempt_no, 'channelOutTradeNo', channel_out_trade_no,
+         'paymentStatus', payment_status, 'attemptStatus', attempt_status, 'amount', local_amount, 'at', paid_at))
+         FILTER (WHERE out_trade_no IS NULL)), '[]') AS local_pending
+FROM m`;
 
 /** Bill refund rows joined to our refund with that request number, or our refund of an orphan. */
 export const BILL_REFUNDS_SQL = `
@@ -48,19 +66,6 @@ SELECT count(*)::int AS rows, (count(*) FILTER (WHERE matched))::int AS matched,
          'refundStatus', refund_status, 'localAmount', local_amount, 'ourOrphanRefund', our_orphan_refund))
          FILTER (WHERE NOT matched), '[]') AS pending
 FROM j`;
-
-/** The record's successes of the day on this channel, and which of them the bill lacks. */
-export const LOCAL_PAYMENTS_SQL = `
-SELECT count(*)::int AS rows,
-       COALESCE(json_agg(json_build_object(
-         'paymentId', a.payment_id, 'attemptNo', a.attempt_no, 'channelOutTradeNo', a.channel_out_trade_no,
-         'paymentStatus', p.status, 'attemptStatus', a.status, 'amount', p.amount, 'at', p.paid_at))
-         FILTER (WHERE s.out_trade_no IS NULL), '[]') AS pending
-FROM payment_attempts a JOIN payments p ON p.id = a.payment_id
-LEFT JOIN (SELECT DISTINCT out_trade_no FROM %STAGE% WHERE kind = 'PAYMENT') s
-  ON s.out_trade_no = a.channel_out_trade_no
-WHERE a.channel = $1 AND a.status = 'SUCCEEDED' AND p.status = 'SUCCEEDED'
-  AND p.paid_at >= $2 AND p.paid_at < $3`;
 
 /** The record's refunds that succeeded on the day on this channel, and which of them the bill lacks. */
 export const LOCAL_REFUNDS_SQL = `

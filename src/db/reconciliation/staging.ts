@@ -10,6 +10,21 @@ export function stagingTable(runId: string): string {
   return `recon_stage_${runId.slice(4)}`;
 }
 
+/** The run's raw bill table: the bill's own columns as text, by position (dropped once staged). */
+export function rawTable(runId: string): string {
+  return stagingTable(runId).replace('recon_stage_', 'recon_raw_');
+}
+
+/** Parts of the staging table, made at once (one per core of a small database machine). */
+export const PARTS = [1, 2];
+
+/** Every table of a run's bill: its raw table, its staging table and that one's parts. */
+export function dropBillTables(runId: string): string {
+  const stage = stagingTable(runId);
+  const tables = [...PARTS.map((i) => `${stage}_${i}`), stage, rawTable(runId)];
+  return tables.map((t) => `DROP TABLE IF EXISTS ${t}`).join('; ');
+}
+
 const COLUMNS = 'kind, channel_trade_no, out_trade_no, out_refund_no, amount, currency, finished_at';
 /** Rows per CSV chunk handed to COPY: one write per batch, not per row. */
 const BATCH = 5000;
@@ -26,7 +41,7 @@ export async function loadBillIntoStaging(
   progressEvery = 50_000,
 ): Promise<number> {
   const table = stagingTable(runId);
-  await pool.query(`DROP TABLE IF EXISTS ${table}`);
+  await pool.query(dropBillTables(runId));
   await pool.query(`CREATE UNLOGGED TABLE ${table} (LIKE reconciliation_staging_template)`);
   const client = await pool.connect();
   let rowsRead = 0;
@@ -66,5 +81,6 @@ export function copyLine(r: BillRow): string {
 }
 
 export async function dropStaging(pool: Pool, runId: string): Promise<void> {
-  await pool.query(`DROP TABLE IF EXISTS ${stagingTable(runId)}`);
+  // With the bulk path's tables (bill-csv-load.ts): the raw one a failed load left, the parts.
+  await pool.query(dropBillTables(runId));
 }
