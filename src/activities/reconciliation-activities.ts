@@ -70,7 +70,9 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
         Context.current().heartbeat();
       }
     } catch {
-      // No bill for that day (yet): nothing is found there.
+      // No bill for that day (yet), or one that fails its checks part way (a streamed bill's digest and
+      // totals are checked at its end): nothing found there is trusted, so those rows stay LOCAL_ONLY.
+      return new Set();
     }
     return found;
   }
