@@ -134,14 +134,21 @@ async function main(): Promise<number> {
   return verdicts.some((v) => v.broken > 0) ? 1 : 0;
 }
 
-/** Waits (bounded) until every payment and refund is final and no merchant event is still pending. */
+/**
+ * Waits (bounded) until every payment and refund is final, every late money recorded has its automatic
+ * refund (a repair records it a moment before the refund exists), and no merchant event is still pending.
+ */
 async function settle(databaseUrl: string, withinMs: number): Promise<OurRecord> {
   const deadline = Date.now() + withinMs;
   for (;;) {
     const record = await readOurRecord(databaseUrl, 'drill-');
+    const autoRefunded = new Set(
+      record.refunds.filter((r) => r.kind !== 'MERCHANT').map((r) => `${r.paymentId}:${r.attemptNo}`),
+    );
     const open =
       record.payments.some((p) => !['SUCCEEDED', 'FAILED', 'CLOSED'].includes(p.status)) ||
       record.refunds.some((r) => r.status === 'PROCESSING') ||
+      record.latePayments.some((l) => !autoRefunded.has(`${l.paymentId}:${l.attemptNo}`)) ||
       record.notifications.some((n) => n.status === 'PENDING');
     if (!open || Date.now() > deadline) return record;
     await sleep(2000);

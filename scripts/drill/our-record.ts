@@ -15,6 +15,13 @@ export interface RecordedRefund {
   status: string;
   amount: number;
   kind: string;
+  attemptNo: number;
+}
+
+/** Late money recorded (`late_payments`): each must have its automatic refund. */
+export interface RecordedLatePayment {
+  paymentId: string;
+  attemptNo: number;
 }
 
 export interface RecordedNotification {
@@ -30,6 +37,7 @@ export interface OurRecord {
   payments: RecordedPayment[];
   refunds: RecordedRefund[];
   notifications: RecordedNotification[];
+  latePayments: RecordedLatePayment[];
 }
 
 export async function readOurRecord(databaseUrl: string, outTradeNoPrefix: string): Promise<OurRecord> {
@@ -60,7 +68,15 @@ export async function readOurRecord(databaseUrl: string, outTradeNoPrefix: strin
       status: string;
       amount: string;
       kind: string;
-    }>(`SELECT id, payment_id, status, amount, kind FROM refunds WHERE payment_id IN (${ours})`, like);
+      attempt_no: number;
+    }>(
+      `SELECT id, payment_id, status, amount, kind, attempt_no FROM refunds WHERE payment_id IN (${ours})`,
+      like,
+    );
+    const late = await pool.query<{ payment_id: string; attempt_no: number }>(
+      `SELECT payment_id, attempt_no FROM late_payments WHERE payment_id IN (${ours})`,
+      like,
+    );
     const notifications = await pool.query<{
       id: string;
       payment_id: string;
@@ -98,6 +114,7 @@ export async function readOurRecord(databaseUrl: string, outTradeNoPrefix: strin
         status: r.status,
         amount: Number(r.amount),
         kind: r.kind,
+        attemptNo: r.attempt_no,
       })),
       notifications: notifications.rows.map((n) => ({
         id: n.id,
@@ -107,6 +124,7 @@ export async function readOurRecord(databaseUrl: string, outTradeNoPrefix: strin
         status: n.status,
         body: n.body,
       })),
+      latePayments: late.rows.map((l) => ({ paymentId: l.payment_id, attemptNo: l.attempt_no })),
     };
   } finally {
     await pool.end();

@@ -17,6 +17,7 @@ import {
   beijingDayBounds,
   classify,
   orphanRefundRequestNo,
+  reversedTradeRows,
   type OrphanPolicy,
   type Resolution,
 } from '../domain/reconciliation';
@@ -126,7 +127,12 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
       let matched = m.matched;
       const diffs: NewDifference[] = [];
       const adjacent: Array<{ p: PendingPair; which: 'PREVIOUS' | 'NEXT' }> = [];
+      const reversed = reversedTradeRows(m.pending.map((p) => p.candidate));
       for (const p of m.pending) {
+        if (reversed.has(p.candidate)) {
+          matched += 1;
+          continue;
+        }
         const v = classify(p.candidate, day);
         if (v.outcome === 'MATCHED') matched += p.candidate.side.startsWith('CHANNEL') ? 1 : 0;
         else if (v.outcome === 'CHECK_ADJACENT_DAY') adjacent.push({ p, which: v.day });

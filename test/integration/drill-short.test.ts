@@ -6,7 +6,8 @@ import { join } from 'node:path';
  * fault kind, one of each kill and restart, on its own stack of separate processes. Every invariant it
  * can check holds; those this build cannot check yet (an entry answering 404) are listed, never passed.
  */
-jest.setTimeout(300_000);
+// About 210 s on a quiet 2-core machine; the drill's own waits are bounded, so this only catches a hang.
+jest.setTimeout(480_000);
 
 interface DrillRun {
   code: number | null;
@@ -51,58 +52,48 @@ function invariants(stdout: string): { name: string; checked: number | null; bro
   return rows;
 }
 
-/**
- * Opt-in (`DRILL_IN_TESTS=1`) until the defect it found is fixed: in a CI run a reconciliation run was still
- * RUNNING 120 s after it started, and a CLOSED payment's late money (its notify lost to a fault) was not yet
- * refunded when the judge looked (see README "Fault drills"). It passed on other runs: not yet reliable.
- */
-const drillTest = process.env.DRILL_IN_TESTS === '1' ? test : test.skip;
+test('a short drill: every invariant it can check holds, with every fault, kill and restart', async () => {
+  const run = await runDrill([
+    '--payments',
+    '100',
+    '--seed',
+    '7',
+    '--duration',
+    '50',
+    '--deadline',
+    '20',
+    '--quiet',
+  ]);
+  const report = `${run.stdout}\n--- stderr (tail) ---\n${run.stderr.slice(-3000)}`;
+  const rows = invariants(run.stdout);
+  const notAvailable = rows.filter((row) => row.checked === null).map((row) => row.name);
+  if (notAvailable.length > 0)
+    console.log(`not available on this build (NOT checked): ${notAvailable.join('; ')}`);
 
-drillTest(
-  'a short drill: every invariant it can check holds, with every fault, kill and restart',
-  async () => {
-    const run = await runDrill([
-      '--payments',
-      '100',
-      '--seed',
-      '7',
-      '--duration',
-      '50',
-      '--deadline',
-      '20',
-      '--quiet',
-    ]);
-    const report = `${run.stdout}\n--- stderr (tail) ---\n${run.stderr.slice(-3000)}`;
-    const rows = invariants(run.stdout);
-    const notAvailable = rows.filter((row) => row.checked === null).map((row) => row.name);
-    if (notAvailable.length > 0)
-      console.log(`not available on this build (NOT checked): ${notAvailable.join('; ')}`);
-
-    if (run.code !== 0) console.log(report);
-    expect(run.code).toBe(0);
-    expect(rows.length).toBeGreaterThanOrEqual(10);
-    expect(rows.filter((row) => row.broken > 0)).toEqual([]);
-    // The money invariants are always checkable, and checked over every payment.
-    for (const name of ['money the channel kept', 'never two kept charges', 'refunds <= paid', 'final']) {
-      const row = rows.find((r) => r.name.includes(name));
-      expect(row?.checked).toBeGreaterThanOrEqual(100);
-    }
-    // One of each kill and restart, and every fault kind injected at least once.
-    expect(run.stdout).toMatch(
-      /workerKill [1-9]\d*, temporalRestart 1, postgresRestart 1, sandboxRestart 1, apiDown 1/,
-    );
-    const faults = /faults injected: (.*)/.exec(run.stdout)?.[1] ?? '';
-    for (const kind of [
-      'payError',
-      'payTimeout',
-      'queryError',
-      'closeError',
-      'refundError',
-      'notifyLoss',
-      'notifyDuplicate',
-      'notifyReorder',
-    ]) {
-      expect(faults).toMatch(new RegExp(`${kind} [1-9]`));
-    }
-  },
-);
+  if (run.code !== 0) console.log(report);
+  expect(run.code).toBe(0);
+  expect(rows.length).toBeGreaterThanOrEqual(10);
+  expect(rows.filter((row) => row.broken > 0)).toEqual([]);
+  // The money invariants are always checkable, and checked over every payment.
+  for (const name of ['money the channel kept', 'never two kept charges', 'refunds <= paid', 'final']) {
+    const row = rows.find((r) => r.name.includes(name));
+    expect(row?.checked).toBeGreaterThanOrEqual(100);
+  }
+  // One of each kill and restart, and every fault kind injected at least once.
+  expect(run.stdout).toMatch(
+    /workerKill [1-9]\d*, temporalRestart 1, postgresRestart 1, sandboxRestart 1, apiDown 1/,
+  );
+  const faults = /faults injected: (.*)/.exec(run.stdout)?.[1] ?? '';
+  for (const kind of [
+    'payError',
+    'payTimeout',
+    'queryError',
+    'closeError',
+    'refundError',
+    'notifyLoss',
+    'notifyDuplicate',
+    'notifyReorder',
+  ]) {
+    expect(faults).toMatch(new RegExp(`${kind} [1-9]`));
+  }
+});

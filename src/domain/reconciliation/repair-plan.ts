@@ -9,6 +9,9 @@ export function repairFor(type: DifferenceType, c: Candidate, orphanPolicy: Orph
   if (c.side !== 'CHANNEL_PAYMENT') return 'NONE';
   if (type === 'DUPLICATE_PAYMENT') return 'DELIVER_NOTICE';
   if (type !== 'CHANNEL_ONLY') return 'NONE';
+  // Money for an attempt our cancel reversed (its refund not on this bill): a notice cannot settle it (the
+  // payment takes a reversed attempt's money as returned), so an operator looks, at once.
+  if (c.local?.attemptStatus === 'REVERSED') return 'NONE';
   if (c.local) return 'DELIVER_NOTICE';
   return orphanPolicy === 'REFUND' ? 'REFUND_ORPHAN' : 'NONE';
 }

@@ -44,9 +44,12 @@ export async function closeAtChannel(
   try {
     const r = await channel.channelCancel({ channel: a.channel, outTradeNo: a.channelOutTradeNo });
     if (r.outcome === 'REVERSED') {
+      // Only a cancel that refunded returned money (REVERSED). One that closed the trade, or found none, is
+      // a close: money can still arrive after it (a delayed debit), and a CLOSED attempt's late money is
+      // looked for and refunded; a REVERSED one's would be ignored as already returned, and kept.
       await s.move(`reversed (${r.action}): ${closeReason}`, {
         payment: 'CLOSED',
-        attempt: 'REVERSED',
+        attempt: r.action === 'REFUNDED' ? 'REVERSED' : 'CLOSED',
         closeReason,
       });
       return 'DONE';
