@@ -23,7 +23,7 @@ import { cancelAfterEnd, closeAfterEnd, payAgainAfterEnd, replayOf } from './aft
 import { paymentStartOperation } from './payment-start';
 import { LateMoneyClient } from './late-money-client';
 import type { PaymentRecords } from './payment-records';
-import { isWorkflowGone, toDomainError } from './temporal-errors';
+import { isDeadlineExceeded, isWorkflowGone, toDomainError } from './temporal-errors';
 import { RequestValidationError, validationError } from './validation-error';
 
 export interface PaymentClientOptions {
@@ -138,6 +138,12 @@ export class PaymentClient {
         // The workflow has finished since we looked: answer from where the payment stands.
         const existing = await this.current(merchantId, input.outTradeNo);
         if (existing) return replayOf(existing, input);
+      }
+      if (isDeadlineExceeded(err)) {
+        // Slow, not down (a busy worker): once the workflow has recorded the payment it is under way, and
+        // its state now is a true answer within the deadline; the merchant follows it (GET, notification).
+        const underWay = await this.records?.findByOutTradeNo(merchantId, input.outTradeNo);
+        if (underWay && sameCreateRequest(underWay, input)) return { payment: underWay, created: !recorded };
       }
       throw err;
     }

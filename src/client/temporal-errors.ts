@@ -7,6 +7,8 @@ import { PAYMENT_WORKFLOW_ENDING } from '../workflows/contract';
 const UPDATE_OUTLIVED_WORKFLOW = 'AcceptedUpdateCompletedWorkflow';
 /** gRPC status code NOT_FOUND (@grpc/grpc-js is not a direct dependency). */
 const GRPC_NOT_FOUND = 5;
+/** gRPC status code DEADLINE_EXCEEDED: the call's own deadline passed (withDeadline). */
+const GRPC_DEADLINE_EXCEEDED = 4;
 
 /** Turns a failed Update into the contract's error, when the workflow refused it with one of our codes. */
 export function toDomainError(err: unknown): DomainError | null {
@@ -36,6 +38,14 @@ export function isWorkflowGone(err: unknown): boolean {
   // "workflow execution already completed" arrives as gRPC NOT_FOUND, raw or wrapped in a ServiceError.
   for (let e: unknown = err, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
     if (isGrpcServiceError(e) && Number(e.code) === GRPC_NOT_FOUND) return true;
+  }
+  return false;
+}
+
+/** True when a call ran out of its own deadline (a slow answer), as opposed to being refused. */
+export function isDeadlineExceeded(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isGrpcServiceError(e) && Number(e.code) === GRPC_DEADLINE_EXCEEDED) return true;
   }
   return false;
 }
