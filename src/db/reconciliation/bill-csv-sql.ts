@@ -102,11 +102,11 @@ const wallClockOk = (x: string) =>
     AND pg_input_is_valid(left(${x}, 10), 'date'))`;
 
 /**
- * The same rows checked exactly as the row reader checks them, with no cast that can fail, numbered in
- * file order (`n`, 1-based: COPY keeps the order, and so does a fresh table's ctid) and with their
- * fields (`line`), to name the first bad row.
+ * The same rows (`rows`: a query of the raw columns and `n`, the record's number in the bill, 1-based)
+ * checked exactly as the row reader checks them, with no cast that can fail, with their fields (`line`),
+ * to name the first bad row.
  */
-export function strictSelect(raw: string, header: string[], layout: BillCsvLayout): string {
+export function strictSelect(rows: string, header: string[], layout: BillCsvLayout): string {
   const p = parts(header, layout);
   const num = (x: string) => `CASE WHEN ${decimalOk(x, p.exponent)} THEN ${x}::numeric END`;
   const unsigned = (x: string) => `CASE WHEN left(${x}, 1) = '-' THEN substr(${x}, 2) ELSE ${x} END`;
@@ -119,7 +119,7 @@ FROM (
          CASE WHEN left(received, 1) = '-' THEN -${num('substr(received, 2)')} ELSE ${num('received')} END AS received_num,
          CASE WHEN ${wallClockOk('finished_at')} THEN (finished_at || ${lit(layout.utcOffset)})::timestamptz END AS finished,
          ${wallClockOk('created_at')} AS created_ok
-  FROM (SELECT ${p.trimmed}, row_number() OVER (ORDER BY ctid) AS n, concat_ws(',', ${line}) AS line FROM ${raw}) r
+  FROM (SELECT ${p.trimmed}, n, concat_ws(',', ${line}) AS line FROM (${rows}) f) r
 ) t`;
 }
 
