@@ -162,8 +162,16 @@ const partRows = async (table: string) =>
   [1, 2].map(async (i) => (await pool.query(`SELECT count(*)::int AS n FROM ${table}_${i}`)).rows[0].n);
 
 test('a bill in many chunks loads through both parts at once; a bad row in either is named by its number', async () => {
-  const ok = await bulk(await zip(manyBill(MANY)));
+  // A type and times padded with whitespace (the fast SQL trims those only when it must): read as the row reader reads them.
+  const padded = MANY.map((r, i) =>
+    i === 4 ? r.replace('交易', ' 交易\t').replace(':00,', ':00\t,').replace(':59,', ':59 ,') : r,
+  );
+  const ok = await bulk(await zip(manyBill(padded)));
   expect(ok.n).toBe(3000);
+  expect(ok.rows.find((r) => r.out_trade_no === 'pay_p-5')).toMatchObject({
+    kind: 'PAYMENT',
+    finished_at: new Date('2024-02-01T15:59:59Z'),
+  });
   expect(new Set(ok.rows.map((r) => r.out_trade_no)).size).toBe(3000);
   const staged = await Promise.all(await partRows(stagingTable(ok.runId)));
   expect(staged.every((n) => n > 0) && staged[0]! + staged[1]! === 3000).toBe(true);
