@@ -33,14 +33,13 @@ export async function loadBillCsvIntoStaging(
   const failed = (await stageInParts(pool, parts, stage, select)).find((r) => r.status === 'rejected');
   // A cast that could fail did: find the row for the message.
   if (failed) throw (await badRow(pool, fileRowsSql(parts, placed), bill)) ?? failed.reason;
-  // The planner's statistics (of the parts through their parent) while the rows are checked.
-  const [check] = await Promise.all([
-    pool.query<{ kind: string | null; rows: number; received: string | null; bad: number }>(
-      `SELECT kind, count(*)::int AS rows, sum(received)::text AS received, (count(*) FILTER (WHERE ${BAD_ROW}))::int AS bad
-       FROM ${stage} GROUP BY kind`,
-    ),
+  // Each part checked on its own connection, and the planner's statistics (of the parts through their
+  // parent) taken meanwhile.
+  const checked = await Promise.all([
+    ...PARTS.map((i) => pool.query<Check>(`SELECT kind, ${CHECK} FROM ${stage}_${i} GROUP BY kind`)),
     pool.query(`ANALYZE ${stage}`),
   ]);
+  const check = { rows: sumChecks(checked.slice(0, PARTS.length).flatMap((r) => r.rows as Check[])) };
   if (check.rows.some((r) => r.bad > 0))
     throw (await badRow(pool, fileRowsSql(parts, placed), bill)) ?? new Error('bill row is malformed');
   checkTotals(bill.totals(), check.rows);
@@ -61,6 +60,29 @@ async function stageInParts(pool: Pool, raws: string[], stage: string, select: (
       await pool.query(`ALTER TABLE ${stage}_${i + 1} INHERIT ${stage}`);
     }),
   );
+}
+
+interface Check {
+  kind: string | null;
+  rows: number;
+  received: string | null;
+  bad: number;
+}
+const CHECK = `count(*)::int AS rows, sum(received)::text AS received, (count(*) FILTER (WHERE ${BAD_ROW}))::int AS bad`;
+
+/** The parts' checks summed by kind. */
+function sumChecks(parts: Check[]): Check[] {
+  const byKind = new Map<string | null, Check>();
+  for (const c of parts) {
+    const sum = byKind.get(c.kind);
+    if (!sum) byKind.set(c.kind, { ...c });
+    else {
+      sum.rows += c.rows;
+      sum.bad += c.bad;
+      sum.received = String(Number(sum.received ?? 0) + Number(c.received ?? 0));
+    }
+  }
+  return [...byKind.values()];
 }
 
 /** The first row the row reader would refuse, as its error; null if none is (the failure was elsewhere). */
