@@ -110,8 +110,10 @@ export interface BillCsv {
   header: string[];
   /** Header names of the fields a BillRow is made of, and what the type column says. */
   layout: BillCsvLayout;
-  /** The data rows as CSV text (UTF-8, whole records per chunk, no header or comment lines). */
-  data: AsyncIterable<{ text: string; rows: number }>;
+  /** The data rows as CSV bytes (in `encoding`, whole records per chunk, no header or comment lines). */
+  data: AsyncIterable<{ bytes: Buffer; rows: number }>;
+  /** The bytes' encoding, as PostgreSQL names it (COPY's ENCODING option): 'UTF8', 'GBK'. */
+  encoding: string;
   /** The totals the bill states for itself; known once `data` has ended (null when it states none). */
   totals(): BillTotals | null;
 }

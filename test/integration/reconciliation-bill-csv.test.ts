@@ -152,3 +152,36 @@ test('totals that disagree with the rows fail the load; a bill lacking a column 
     /bill lacks column 商户订单号/,
   );
 });
+
+/** Enough rows for many chunks: they go to both raw parts (two COPYs at once). */
+const MANY = Array.from({ length: 3000 }, (_, i) =>
+  row(`20240201220015${String(i + 1).padStart(5, '0')}`, `pay_p-${i + 1}`, '交易', '"x, y"', '1.00', '1.00'),
+);
+const manyBill = (rows: string[]) => bill(rows, { pay: [3000, '3000.00'], refund: [0, '0.00'] });
+const partRows = async (table: string) =>
+  [1, 2].map(async (i) => (await pool.query(`SELECT count(*)::int AS n FROM ${table}_${i}`)).rows[0].n);
+
+test('a bill in many chunks loads through both parts at once; a bad row in either is named by its number', async () => {
+  // A type and times padded with whitespace (the fast SQL trims those only when it must): read as the row reader reads them.
+  const padded = MANY.map((r, i) =>
+    i === 4 ? r.replace('交易', ' 交易\t').replace(':00,', ':00\t,').replace(':59,', ':59 ,') : r,
+  );
+  const ok = await bulk(await zip(manyBill(padded)));
+  expect(ok.n).toBe(3000);
+  expect(ok.rows.find((r) => r.out_trade_no === 'pay_p-5')).toMatchObject({
+    kind: 'PAYMENT',
+    finished_at: new Date('2024-02-01T15:59:59Z'),
+  });
+  expect(new Set(ok.rows.map((r) => r.out_trade_no)).size).toBe(3000);
+  const staged = await Promise.all(await partRows(stagingTable(ok.runId)));
+  expect(staged.every((n) => n > 0) && staged[0]! + staged[1]! === 3000).toBe(true);
+  for (const at of [2900, 1700]) {
+    const bad = MANY.map((r, i) => (i + 1 === at ? r.replace('1.00,1.00', '1.2.3,1.00') : r));
+    const runId = newRun();
+    await expect(bulk(await zip(manyBill(bad)), runId)).rejects.toThrow(`bill row ${at} is malformed`);
+    const raw = await Promise.all(await partRows(rawTable(runId)));
+    expect(raw.every((n) => n > 0)).toBe(true);
+  }
+  const cut = MANY.map((r, i) => (i === 2949 ? r.split(',').slice(0, 3).join(',') : r));
+  await expect(bulk(await zip(manyBill(cut)))).rejects.toThrow(/bill row 2950 is malformed.*missing data/);
+});

@@ -29,6 +29,8 @@ interface Parts {
   kinds: string;
   isRefund: string;
   trimmed: string;
+  /** The same fields for the fast variant: trimmed only where a cast does not skip the whitespace itself. */
+  fast: string;
 }
 
 function parts(header: string[], layout: BillCsvLayout): Parts {
@@ -56,6 +58,17 @@ function parts(header: string[], layout: BillCsvLayout): Parts {
     trimmed: Object.entries(fields)
       .map(([as, name]) => `btrim(${c(name)}, ${WS}) AS ${as}`)
       .join(', '),
+    // Trimming was half the staging SQL's time. numeric's input skips whitespace on both sides (so an
+    // amount is cast as it is); a type or a time is trimmed only when it is not already one as it is.
+    fast: [
+      `CASE WHEN ${c(layout.kind)} IN (${Object.keys(layout.kinds).map(lit).join(', ')}) THEN ${c(layout.kind)} ELSE btrim(${c(layout.kind)}, ${WS}) END AS kind_text`,
+      ...(['channel_trade_no', 'out_trade_no', 'out_refund_no'] as const).map(
+        (as) => `btrim(${c(fields[as])}, ${WS}) AS ${as}`,
+      ),
+      ...(['payment_amount', 'refund_amount', 'received', 'finished_at', 'created_at'] as const).map(
+        (as) => `${c(fields[as])} AS ${as}`,
+      ),
+    ].join(', '),
   };
 }
 
@@ -86,9 +99,11 @@ FROM (
          CASE WHEN ${p.isRefund} THEN abs(NULLIF(refund_amount, '')::numeric)
               ELSE NULLIF(payment_amount, '')::numeric END AS amount_num,
          NULLIF(received, '')::numeric AS received_num,
-         CASE WHEN octet_length(finished_at) = 19 THEN (finished_at || ${offset})::timestamptz END AS finished,
-         octet_length(created_at) = 19 AS created_ok
-  FROM (SELECT ${p.trimmed} FROM ${raw} WHERE ${where} OFFSET 0) r OFFSET 0
+         CASE WHEN octet_length(finished_at) = 19 THEN (finished_at || ${offset})::timestamptz
+              WHEN octet_length(btrim(finished_at, ${WS})) = 19 THEN (btrim(finished_at, ${WS}) || ${offset})::timestamptz
+         END AS finished,
+         (octet_length(created_at) = 19 OR octet_length(btrim(created_at, ${WS})) = 19) AS created_ok
+  FROM (SELECT ${p.fast} FROM ${raw} WHERE ${where} OFFSET 0) r OFFSET 0
 ) t`;
 }
 
@@ -102,11 +117,11 @@ const wallClockOk = (x: string) =>
     AND pg_input_is_valid(left(${x}, 10), 'date'))`;
 
 /**
- * The same rows checked exactly as the row reader checks them, with no cast that can fail, numbered in
- * file order (`n`, 1-based: COPY keeps the order, and so does a fresh table's ctid) and with their
- * fields (`line`), to name the first bad row.
+ * The same rows (`rows`: a query of the raw columns and `n`, the record's number in the bill, 1-based)
+ * checked exactly as the row reader checks them, with no cast that can fail, with their fields (`line`),
+ * to name the first bad row.
  */
-export function strictSelect(raw: string, header: string[], layout: BillCsvLayout): string {
+export function strictSelect(rows: string, header: string[], layout: BillCsvLayout): string {
   const p = parts(header, layout);
   const num = (x: string) => `CASE WHEN ${decimalOk(x, p.exponent)} THEN ${x}::numeric END`;
   const unsigned = (x: string) => `CASE WHEN left(${x}, 1) = '-' THEN substr(${x}, 2) ELSE ${x} END`;
@@ -119,7 +134,7 @@ FROM (
          CASE WHEN left(received, 1) = '-' THEN -${num('substr(received, 2)')} ELSE ${num('received')} END AS received_num,
          CASE WHEN ${wallClockOk('finished_at')} THEN (finished_at || ${lit(layout.utcOffset)})::timestamptz END AS finished,
          ${wallClockOk('created_at')} AS created_ok
-  FROM (SELECT ${p.trimmed}, row_number() OVER (ORDER BY ctid) AS n, concat_ws(',', ${line}) AS line FROM ${raw}) r
+  FROM (SELECT ${p.trimmed}, n, concat_ws(',', ${line}) AS line FROM (${rows}) f) r
 ) t`;
 }
 

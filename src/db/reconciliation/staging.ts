@@ -15,13 +15,14 @@ export function rawTable(runId: string): string {
   return stagingTable(runId).replace('recon_stage_', 'recon_raw_');
 }
 
-/** Parts of the staging table, made at once (one per core of a small database machine). */
+/** Parts of the raw and staging tables, made at once (one per core of a small database machine). */
 export const PARTS = [1, 2];
 
-/** Every table of a run's bill: its raw table, its staging table and that one's parts. */
+/** Every table of a run's bill: its raw and staging tables and their parts. */
 export function dropBillTables(runId: string): string {
   const stage = stagingTable(runId);
-  const tables = [...PARTS.map((i) => `${stage}_${i}`), stage, rawTable(runId)];
+  const raw = rawTable(runId);
+  const tables = [...PARTS.map((i) => `${stage}_${i}`), stage, ...PARTS.map((i) => `${raw}_${i}`), raw];
   return tables.map((t) => `DROP TABLE IF EXISTS ${t}`).join('; ');
 }
 
