@@ -12,6 +12,7 @@ import { collect } from './support/bill-zip';
 import {
   eventually,
   newWechatOutTradeNo,
+  harnessAccount,
   startWechatHarness,
   type WechatHarness,
 } from './support/wechat-harness';
@@ -25,14 +26,7 @@ let ch: WechatPayChannel;
 
 beforeAll(async () => {
   h = await startWechatHarness();
-  ch = new WechatPayChannel(
-    sandboxWechatAccountConfig({
-      wechatUrl: h.sandbox.wechat.url,
-      notifyBaseUrl: h.receiverUrl,
-      dataDir: h.dataDir,
-      timeoutMs: 2000,
-    }),
-  );
+  ch = new WechatPayChannel(harnessAccount(h, 2000));
 });
 afterAll(() => h.close());
 

@@ -1,10 +1,10 @@
-import { sandboxWechatAccountConfig } from '../../../src/channels/sandbox/sandbox-accounts';
 import type { PayRequest, QueryResult } from '../../../src/channels/channel-port';
 import { WechatPayChannel } from '../../../src/channels/wechatpay/wechatpay-channel';
 import {
   WECHAT_TIMING,
   eventually,
   newWechatOutTradeNo,
+  harnessAccount,
   startWechatHarness,
   type WechatHarness,
 } from './support/wechat-harness';
@@ -15,14 +15,7 @@ let ch: WechatPayChannel;
 
 beforeAll(async () => {
   h = await startWechatHarness();
-  ch = new WechatPayChannel(
-    sandboxWechatAccountConfig({
-      wechatUrl: h.sandbox.wechat.url,
-      notifyBaseUrl: h.receiverUrl,
-      dataDir: h.dataDir,
-      timeoutMs: 500,
-    }),
-  );
+  ch = new WechatPayChannel(harnessAccount(h, 500));
 });
 afterAll(() => h.close());
 

@@ -2,7 +2,6 @@ import { generateKeyPairSync } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { beijingDay } from '../../../src/channels/beijing-time';
 import type { PayRequest } from '../../../src/channels/channel-port';
-import { sandboxWechatAccountConfig } from '../../../src/channels/sandbox/sandbox-accounts';
 import { parseWechatBill } from '../../../src/channels/wechatpay/wechatpay-bill';
 import { WechatPayChannel } from '../../../src/channels/wechatpay/wechatpay-channel';
 import type { WechatPayAccountConfig } from '../../../src/channels/wechatpay/wechatpay-config';
@@ -11,6 +10,7 @@ import { flipBit, forgeNotify, transaction } from './support/wechat-notifies';
 import {
   eventually,
   newWechatOutTradeNo,
+  harnessAccount,
   startWechatHarness,
   type WechatHarness,
 } from './support/wechat-harness';
@@ -22,12 +22,7 @@ let ch: WechatPayChannel;
 
 beforeAll(async () => {
   h = await startWechatHarness();
-  account = sandboxWechatAccountConfig({
-    wechatUrl: h.sandbox.wechat.url,
-    notifyBaseUrl: h.receiverUrl,
-    dataDir: h.dataDir,
-    timeoutMs: 1000,
-  });
+  account = harnessAccount(h, 1000);
   ch = new WechatPayChannel(account);
 });
 afterAll(() => h.close());

@@ -3,7 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sandboxWechatAccountConfig } from '../../../../src/channels/sandbox/sandbox-accounts';
 import { startSandboxServer, type SandboxServer } from '../../../../src/channels/sandbox/sandbox-server';
+import type { WechatPayAccountConfig } from '../../../../src/channels/wechatpay/wechatpay-config';
 
 /** One notify as our receiver got it: headers and the raw body, exactly as sent. */
 export interface ReceivedWechatNotify {
@@ -85,3 +87,12 @@ export async function eventually<T>(probe: () => Promise<T | null> | T | null, t
 
 let seq = 0;
 export const newWechatOutTradeNo = (): string => `wx${Date.now()}-${(seq += 1)}`;
+
+/** The adapter's account for the harness's WeChat sandbox, notifying the harness's receiver. */
+export const harnessAccount = (h: WechatHarness, timeoutMs: number): WechatPayAccountConfig =>
+  sandboxWechatAccountConfig({
+    wechatUrl: h.sandbox.wechat.url,
+    notifyBaseUrl: h.receiverUrl,
+    dataDir: h.dataDir,
+    timeoutMs,
+  });
