@@ -30,6 +30,8 @@ export async function copyInParts(
   const clients: PoolClient[] = [];
   const placed: Placement[] = [];
   let rowsRead = 0;
+  // A connection whose COPY was destroyed mid-stream is in no state to serve anyone: closed, not pooled.
+  let broken = false;
   try {
     for (const _ of tables) clients.push(await pool.connect());
     const sql = (t: string) => `COPY ${t} FROM STDIN (FORMAT csv, ENCODING ${lit(bill.encoding)})`;
@@ -58,7 +60,8 @@ export async function copyInParts(
     } catch (err) {
       errors.push(err);
     }
-    if (errors.length > 0) for (const copy of copies) copy.destroy();
+    broken = errors.length > 0;
+    if (broken) for (const copy of copies) copy.destroy();
     else for (const copy of copies) copy.end();
     await Promise.all(done);
     if (errors.length > 0) throw copyError(errors[0], placed);
@@ -69,7 +72,7 @@ export async function copyInParts(
     });
     return { rowsRead, placed };
   } finally {
-    for (const c of clients) c.release();
+    for (const c of clients) c.release(broken);
   }
 }
 

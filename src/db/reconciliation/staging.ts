@@ -46,6 +46,7 @@ export async function loadBillIntoStaging(
   await pool.query(`CREATE UNLOGGED TABLE ${table} (LIKE reconciliation_staging_template)`);
   const client = await pool.connect();
   let rowsRead = 0;
+  let broken = false;
   try {
     const copy = client.query(copyFrom(`COPY ${table} (${COLUMNS}) FROM STDIN (FORMAT csv)`));
     async function* csv(): AsyncGenerator<string> {
@@ -60,9 +61,13 @@ export async function loadBillIntoStaging(
       }
       if (batch.length > 0) yield batch.join('');
     }
-    await pipeline(Readable.from(csv()), copy);
+    await pipeline(Readable.from(csv()), copy).catch((err: unknown) => {
+      broken = true;
+      throw err;
+    });
   } finally {
-    client.release();
+    // A COPY torn mid-stream (a bad row, a failed download) leaves its connection unusable: closed, not pooled.
+    client.release(broken);
   }
   await pool.query(`ANALYZE ${table}`);
   await onProgress(rowsRead);
